@@ -1,0 +1,91 @@
+/**
+ * Typed errors. Each has a stable `name`: check `error.name`, not `instanceof`, because errors that
+ * cross a worker boundary (comlink, postMessage) arrive as plain objects.
+ */
+import type { LockMode } from './types.js';
+
+/** `lock()` gave up after its `timeout`. */
+export class LockTimeoutError extends Error {
+  override readonly name = 'LockTimeoutError';
+  constructor(
+    readonly lockName: string,
+    readonly mode: LockMode,
+    /** The timeout the caller asked for, in ms. */
+    readonly timeout: number,
+    /** Who held the lock when the wait ended, when the backend knows. */
+    readonly holders?: readonly string[],
+  ) {
+    const held = holders && holders.length > 0 ? `; held by ${holders.join(', ')}` : '';
+    super(`Lock "${lockName}" (${mode}) was not acquired within ${timeout} ms${held}`);
+  }
+}
+
+/** Why a held lock was lost behind its holder's back. */
+export type LockLostKind = 'stolen' | 'expired' | 'renewal-failed' | 'closed';
+
+/** The reason a guard's `signal` is aborted with when the lock is lost. */
+export class LockLostError extends Error {
+  override readonly name = 'LockLostError';
+  constructor(
+    readonly lockName: string,
+    readonly kind: LockLostKind,
+    detail?: string,
+  ) {
+    super(`Lock "${lockName}" was lost (${kind})${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/** The manager was closed: no more locks from it. */
+export class ManagerClosedError extends Error {
+  override readonly name = 'ManagerClosedError';
+  constructor(readonly lockName?: string) {
+    super(lockName ? `Lock manager closed while waiting for "${lockName}"` : 'Lock manager is closed');
+  }
+}
+
+/** A lock name (or prefix) that is not portable across backends. */
+export class InvalidLockNameError extends TypeError {
+  override readonly name = 'InvalidLockNameError';
+  constructor(
+    readonly lockName: unknown,
+    reason: string,
+  ) {
+    super(`Invalid lock name ${describe(lockName)}: ${reason}`);
+  }
+}
+
+/** An option of the wrong type, a missing mandatory option, or an unknown option. */
+export class InvalidOptionError extends TypeError {
+  override readonly name = 'InvalidOptionError';
+  constructor(
+    readonly option: string,
+    reason: string,
+  ) {
+    super(`Invalid option "${option}": ${reason}`);
+  }
+}
+
+/** An option of the right type but outside its allowed range (a negative or NaN timeout). */
+export class OptionRangeError extends RangeError {
+  override readonly name = 'OptionRangeError';
+  constructor(
+    readonly option: string,
+    reason: string,
+  ) {
+    super(`Option "${option}" out of range: ${reason}`);
+  }
+}
+
+/** The platform lacks what a backend needs (e.g. `navigator.locks` outside a secure context). */
+export class UnsupportedError extends Error {
+  override readonly name = 'UnsupportedError';
+}
+
+/** A short, safe rendering of a bad value for an error message. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  return `a ${typeof value === 'function' ? 'function' : Array.isArray(value) ? 'array' : typeof value}`;
+}

@@ -1,0 +1,50 @@
+/** The guard handed to a lock's holder: releases once, and reports loss through its signal. */
+import { LockLostError, type LockLostKind } from './errors.js';
+import type { LockGuard, LockMode } from './types.js';
+
+/**
+ * `Symbol.asyncDispose` where the engine has it; otherwise the registered symbol that TypeScript's and
+ * core-js's `await using` polyfills look up, so guards work with them on older engines (Safari < 18).
+ */
+export const asyncDispose: typeof Symbol.asyncDispose =
+  (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??
+  (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose);
+
+export class Guard implements LockGuard {
+  readonly #lost = new AbortController();
+  readonly #release: () => Promise<void>;
+  #releasing: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    /** The name with the manager's prefix, as the backend knows it. */
+    readonly fullName: string,
+    readonly mode: LockMode,
+    /** The backend's release; called at most once. */
+    release: () => Promise<void>,
+  ) {
+    this.#release = release;
+  }
+
+  get signal(): AbortSignal {
+    return this.#lost.signal;
+  }
+
+  get released(): boolean {
+    return this.#releasing !== undefined;
+  }
+
+  release(): Promise<void> {
+    this.#releasing ??= Promise.resolve().then(this.#release);
+    return this.#releasing;
+  }
+
+  /** Marks the lock as lost behind the holder's back. Backends and the manager call this. */
+  lose(kind: LockLostKind, detail?: string): void {
+    if (!this.#lost.signal.aborted) this.#lost.abort(new LockLostError(this.fullName, kind, detail));
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.release();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The part of every `LockManager` that does not depend on the backend: input checks (so every backend
+ * rejects the same input with the same error), prefixes, the timeout/abort/close plumbing of a wait,
+ * `withLock`, and closing. A backend only answers "grant this request" and "what is held".
+ */
+import { LockTimeoutError, ManagerClosedError, InvalidOptionError, describe, type LockLostKind } from './errors.js';
+import { Guard } from './guard.js';
+import { checkName, fullName, localName } from './names.js';
+import { parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
+import { randomId } from './random.js';
+import type {
+  BackendName,
+  LockGuard,
+  LockInfo,
+  LockManager,
+  LockMode,
+  LockOptions,
+  LockScope,
+  LockSnapshot,
+  TryLockOptions,
+} from './types.js';
+import { waitScope } from './wait.js';
+
+/** What a backend is asked to grant. */
+export interface AcquireRequest {
+  /** The full name (prefix included). */
+  readonly name: string;
+  readonly mode: LockMode;
+  /**
+   * `undefined`: answer at once (`null` if not grantable now, like Web Locks' `ifAvailable`).
+   * Otherwise wait; on abort, reject with `signal.reason` and leave no trace in the queue.
+   */
+  readonly signal: AbortSignal | undefined;
+  /** Backend-specific options the caller passed (e.g. `steal`). */
+  readonly extra: Readonly<Record<string, unknown>>;
+  /** Tells the holder the lock was lost behind its back; aborts the guard's signal. */
+  readonly lost: (kind: LockLostKind, detail?: string) => void;
+}
+
+/** A granted request: how to give the lock back. Called at most once. */
+export interface Grant {
+  release(): Promise<void>;
+}
+
+export abstract class BaseLockManager implements LockManager {
+  abstract readonly backend: BackendName;
+  abstract readonly scope: LockScope;
+  readonly prefix: string | undefined;
+  readonly clientId: string = randomId();
+  readonly #closing = new AbortController();
+  readonly #held = new Set<Guard>();
+  #closed: Promise<void> | undefined;
+
+  constructor(prefix: unknown) {
+    this.prefix = prefix === undefined ? undefined : checkName(prefix, 'prefix');
+  }
+
+  /** Grants a request (see `AcquireRequest`). */
+  protected abstract acquire(request: AcquireRequest): Promise<Grant | null>;
+  /** Held and pending requests of the whole backend, with full names. */
+  protected abstract snapshot(): Promise<LockSnapshot>;
+  /** Frees what the backend holds for this manager once every guard is released. */
+  protected async dispose(): Promise<void> {}
+  /** Backend-specific `lock()` option keys, checked by `checkExtra`. */
+  protected readonly extraLockKeys: readonly string[] = [];
+  /** Checks backend-specific options; throws a typed error. */
+  protected checkExtra(_options: ParsedLockOptions): void {}
+
+  async lock(name: string, options: LockOptions): Promise<LockGuard> {
+    return this.#lock(name, options, 'lock()');
+  }
+
+  async tryLock(name: string, options?: TryLockOptions): Promise<LockGuard | null> {
+    const full = fullName(this.prefix, name);
+    const mode = parseTryLockOptions(options);
+    this.#throwIfClosed();
+    return this.#acquire(name, full, { mode, signal: undefined, extra: {} });
+  }
+
+  async withLock<T>(name: string, options: LockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidOptionError('fn', `withLock() takes a function, got ${describe(fn)}`);
+    const guard = await this.#lock(name, options, 'withLock()');
+    try {
+      return await fn(guard);
+    } finally {
+      await guard.release();
+    }
+  }
+
+  async query(): Promise<LockSnapshot> {
+    const all = await this.snapshot();
+    const mine = (list: readonly LockInfo[]): LockInfo[] =>
+      list.flatMap((info) => {
+        const name = localName(this.prefix, info.name);
+        return name === undefined ? [] : [{ ...info, name }];
+      });
+    return { held: mine(all.held), pending: mine(all.pending) };
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    this.#closing.abort(new ManagerClosedError());
+    const held = [...this.#held];
+    for (const guard of held) guard.lose('closed', 'the manager was closed');
+    const results = await Promise.allSettled(held.map((guard) => guard.release()));
+    await this.dispose();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  #throwIfClosed(): void {
+    if (this.#closing.signal.aborted) throw new ManagerClosedError();
+  }
+
+  async #lock(name: string, options: LockOptions, call: string): Promise<Guard> {
+    const full = fullName(this.prefix, name);
+    const parsed = parseLockOptions(options, call, this.extraLockKeys);
+    this.checkExtra(parsed);
+    this.#throwIfClosed();
+    if (parsed.signal?.aborted) throw parsed.signal.reason;
+
+    if (parsed.timeout === 0) {
+      const guard = await this.#acquire(name, full, { ...parsed, signal: undefined });
+      if (guard) return guard;
+      throw await this.#timeoutError(full, parsed);
+    }
+    const timedOut = new LockTimeoutError(full, parsed.mode, parsed.timeout);
+    const wait = waitScope([parsed.signal, this.#closing.signal], parsed.timeout, () => timedOut);
+    try {
+      const guard = await this.#acquire(name, full, { ...parsed, signal: wait.signal });
+      if (!guard) throw new Error(`crosslock: backend ${this.backend} answered null to a waiting request`);
+      return guard;
+    } catch (error) {
+      if (error === timedOut) throw await this.#timeoutError(full, parsed);
+      throw error;
+    } finally {
+      wait.dispose();
+    }
+  }
+
+  async #acquire(
+    name: string,
+    full: string,
+    request: Pick<AcquireRequest, 'mode' | 'signal' | 'extra'>,
+  ): Promise<Guard | null> {
+    let guard: Guard | undefined;
+    const early: Array<[LockLostKind, string | undefined]> = [];
+    const grant = await this.acquire({
+      ...request,
+      name: full,
+      lost: (kind, detail) => (guard ? guard.lose(kind, detail) : early.push([kind, detail])),
+    });
+    if (!grant) return null;
+    const current = new Guard(name, full, request.mode, async () => {
+      this.#held.delete(current);
+      await grant.release();
+    });
+    guard = current;
+    this.#held.add(current);
+    for (const [kind, detail] of early) current.lose(kind, detail);
+    if (this.#closing.signal.aborted) {
+      // Granted while close() ran: give it straight back rather than hand out a guard of a closed manager.
+      await current.release();
+      throw new ManagerClosedError(full);
+    }
+    return current;
+  }
+
+  /** A timeout error naming who held the lock when the wait ended. */
+  async #timeoutError(full: string, options: ParsedLockOptions): Promise<LockTimeoutError> {
+    let holders: string[] = [];
+    try {
+      const { held } = await this.snapshot();
+      holders = held.filter((l) => l.name === full).map((l) => `${l.clientId ?? 'unknown'} (${l.mode})`);
+    } catch {
+      // The snapshot only decorates the message; the timeout is the error that matters.
+    }
+    return new LockTimeoutError(full, options.mode, options.timeout, holders);
+  }
+}

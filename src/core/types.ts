@@ -1,0 +1,92 @@
+/**
+ * The crosslock contract: what every backend (memory, Web Locks, IndexedDB leases) promises.
+ *
+ * Shape follows the Web Locks API (https://w3c.github.io/web-locks/) where it fits: `mode` and the
+ * grant order mean what the spec says; a lock is held until its guard is released.
+ */
+
+/** `'exclusive'`: one holder at a time. `'shared'`: any number of shared holders, never beside an exclusive one. */
+export type LockMode = 'exclusive' | 'shared';
+
+/** Which backend a manager is. */
+export type BackendName = 'memory' | 'web-locks' | 'indexeddb';
+
+/**
+ * What a manager enforces exclusion across.
+ * - `'realm'`: one JavaScript realm (one tab, one worker, one Node process). Other tabs are NOT excluded.
+ * - `'origin'`: every tab, worker and SharedWorker of one origin in one browser profile.
+ */
+export type LockScope = 'realm' | 'origin';
+
+export interface LockOptions {
+  /**
+   * How long to wait, in milliseconds. Mandatory, so no caller deadlocks by accident.
+   * `0` makes one attempt; `Infinity` waits for ever (an explicit choice).
+   * On expiry `lock()` rejects with a `LockTimeoutError`.
+   * @example { timeout: 5_000 }
+   */
+  timeout: number;
+  /** Aborting it gives up the wait: `lock()` rejects with `signal.reason` and leaves no trace in the queue. */
+  signal?: AbortSignal;
+  /** Default `'exclusive'`. */
+  mode?: LockMode;
+}
+
+export interface TryLockOptions {
+  /** Default `'exclusive'`. */
+  mode?: LockMode;
+}
+
+/** A held lock. Release it exactly once (more calls are harmless), or let `await using` do it. */
+export interface LockGuard extends AsyncDisposable {
+  /** The name as the caller gave it (without the manager's prefix). */
+  readonly name: string;
+  readonly mode: LockMode;
+  /**
+   * Aborted, with a `LockLostError` as its reason, if the lock is ever lost behind the holder's back
+   * (stolen, lease lost, manager closed). Not aborted by the holder's own `release()`.
+   * Pass it to the work done under the lock so that work stops when the lock is gone.
+   */
+  readonly signal: AbortSignal;
+  /** True once `release()` has been called (or the lock was lost and given up). */
+  readonly released: boolean;
+  /** Gives the lock up. Idempotent: later calls return the first call's promise. */
+  release(): Promise<void>;
+}
+
+/** One lock in a `query()` snapshot. */
+export interface LockInfo {
+  /** The name without this manager's prefix (names outside the prefix are not reported). */
+  readonly name: string;
+  readonly mode: LockMode;
+  /** Which manager (or browser context) holds or waits, when the backend knows. */
+  readonly clientId?: string;
+}
+
+/** A point-in-time picture of held and waiting requests, like `navigator.locks.query()`. */
+export interface LockSnapshot {
+  readonly held: readonly LockInfo[];
+  readonly pending: readonly LockInfo[];
+}
+
+export interface LockManager {
+  readonly backend: BackendName;
+  readonly scope: LockScope;
+  /** The namespace every name of this manager lives in (`<prefix>.<name>`), if any. */
+  readonly prefix: string | undefined;
+  /** This manager's identity in `query()` results; random, never reused. */
+  readonly clientId: string;
+  /** Waits for the lock (see `LockOptions.timeout`). Not re-entrant: a second request from the same holder waits too. */
+  lock(name: string, options: LockOptions): Promise<LockGuard>;
+  /** Never waits: the guard, or `null` if the lock is held in a conflicting mode or has waiters. */
+  tryLock(name: string, options?: TryLockOptions): Promise<LockGuard | null>;
+  /** Runs `fn` under the lock and always releases it, whether `fn` returns or throws. */
+  withLock<T>(name: string, options: LockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T>;
+  /** Held and pending locks under this manager's prefix. */
+  query(): Promise<LockSnapshot>;
+  /**
+   * Rejects every pending `lock()` with `ManagerClosedError`, aborts every held guard's signal with a
+   * `LockLostError` (kind `'closed'`) and releases it. Later calls reject with `ManagerClosedError`.
+   */
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+/**
+ * One signal for one wait: aborted by the caller's signal, by the manager closing, or by the timeout,
+ * whichever comes first. `dispose()` clears the timer and removes every listener it added, so a wait
+ * leaves nothing behind on a long-lived caller signal.
+ *
+ * Why not `AbortSignal.timeout()` + `AbortSignal.any()`: the timeout's timer cannot be cleared (a lock
+ * granted at once would still leave a live timer per call) and it is invisible to fake timers, so tests
+ * could not control time. A plain `setTimeout` has neither problem.
+ */
+
+/**
+ * setTimeout's largest delay, 2^31-1 ms (about 24.8 days): a larger delay overflows and fires at once
+ * (HTML spec "timer initialisation steps"; Node does the same). Longer timeouts re-arm in steps.
+ */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+export interface WaitScope {
+  readonly signal: AbortSignal;
+  dispose(): void;
+}
+
+export function waitScope(
+  sources: readonly (AbortSignal | undefined)[],
+  timeout: number,
+  timeoutReason: () => unknown,
+): WaitScope {
+  const controller = new AbortController();
+  const listeners: Array<[AbortSignal, () => void]> = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const dispose = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    for (const [source, listener] of listeners.splice(0)) source.removeEventListener('abort', listener);
+  };
+  const abort = (reason: unknown): void => {
+    dispose();
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
+  const arm = (remaining: number): void => {
+    const delay = Math.min(remaining, MAX_TIMER_DELAY);
+    timer = setTimeout(() => (remaining > delay ? arm(remaining - delay) : abort(timeoutReason())), delay);
+  };
+
+  for (const source of sources) {
+    if (!source) continue;
+    if (source.aborted) {
+      abort(source.reason);
+      return { signal: controller.signal, dispose };
+    }
+    const listener = (): void => abort(source.reason);
+    source.addEventListener('abort', listener, { once: true });
+    listeners.push([source, listener]);
+  }
+  if (Number.isFinite(timeout)) arm(timeout);
+  return { signal: controller.signal, dispose };
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { LockManager, LockOptions } from '../../src/index.js';
+import { rejectsWith, type TestContext } from './harness.js';
+
+const BAD_NAMES: unknown[] = [
+  '',
+  ' a',
+  'a b',
+  '.a',
+  'a.',
+  '-a',
+  'a_',
+  'wallet/round',
+  'café',
+  'a\n',
+  'x'.repeat(201),
+  42,
+  undefined,
+  null,
+];
+
+/** Every call that takes a name, so each bad input is tried against each. */
+const CALLS: Array<[string, (m: LockManager, name: unknown) => Promise<unknown>]> = [
+  ['lock', (m, name) => m.lock(name as string, { timeout: 0 })],
+  ['tryLock', (m, name) => m.tryLock(name as string)],
+  ['withLock', (m, name) => m.withLock(name as string, { timeout: 0 }, () => undefined)],
+];
+
+export function inputCases(t: TestContext): void {
+  describe('invalid input', () => {
+    it.each(CALLS)('%s rejects names that are not portable with InvalidLockNameError (a TypeError)', async (_, call) => {
+      const locks = t.manager();
+      for (const name of BAD_NAMES) {
+        const error = await rejectsWith(call(locks, name), 'InvalidLockNameError');
+        expect(error).toBeInstanceOf(TypeError);
+        expect(error.message).toMatch(/Invalid lock name/);
+      }
+    });
+
+    it('accepts names at the limits of the rule, prefix included', async () => {
+      const bare = t.manager(undefined);
+      for (const name of ['a', '9', 'A-b_c.9', `${t.prefix}${'x'.repeat(200 - t.prefix.length)}`]) {
+        await (await bare.lock(name, { timeout: 0 })).release();
+      }
+      const prefixed = t.manager();
+      const room = 200 - t.prefix.length - 1;
+      await (await prefixed.lock('y'.repeat(room), { timeout: 0 })).release();
+      await rejectsWith(prefixed.lock('y'.repeat(room + 1), { timeout: 0 }), 'InvalidLockNameError');
+    });
+
+    it('requires a timeout and checks its type and range', async () => {
+      const locks = t.manager();
+      const cases: Array<[unknown, string, ErrorConstructor]> = [
+        [{}, 'InvalidOptionError', TypeError],
+        [{ timeout: '10' }, 'InvalidOptionError', TypeError],
+        [{ timeout: null }, 'InvalidOptionError', TypeError],
+        [{ timeout: Number.NaN }, 'OptionRangeError', RangeError],
+        [{ timeout: -1 }, 'OptionRangeError', RangeError],
+        [{ timeout: -Infinity }, 'OptionRangeError', RangeError],
+        [undefined, 'InvalidOptionError', TypeError],
+        [null, 'InvalidOptionError', TypeError],
+        [5, 'InvalidOptionError', TypeError],
+      ];
+      for (const [options, name, base] of cases) {
+        const error = await rejectsWith(locks.lock('x', options as LockOptions), name);
+        expect(error, `options ${String(options)}`).toBeInstanceOf(base);
+      }
+      expect((await rejectsWith(locks.lock('x', {} as LockOptions), 'InvalidOptionError')).message).toMatch(/timeout.*required/);
+    });
+
+    it('rejects unknown options, bad modes, bad signals and a missing function', async () => {
+      const locks = t.manager();
+      const bad: unknown[] = [
+        { timeout: 1, timout: 1 },
+        { timeout: 1, mode: 'read' },
+        { timeout: 1, mode: null },
+        { timeout: 1, signal: {} },
+        { timeout: 1, signal: 'abort' },
+      ];
+      for (const options of bad) await rejectsWith(locks.lock('x', options as LockOptions), 'InvalidOptionError');
+      await rejectsWith(locks.tryLock('x', { timeout: 1 } as never), 'InvalidOptionError');
+      await rejectsWith(locks.tryLock('x', { mode: 'write' } as never), 'InvalidOptionError');
+      await rejectsWith(locks.tryLock('x', 'shared' as never), 'InvalidOptionError');
+      await rejectsWith(locks.withLock('x', { timeout: 1 }, 'fn' as never), 'InvalidOptionError');
+    });
+
+    it('loses nothing on bad input: held locks stay held, waiters stay queued', async () => {
+      const locks = t.manager();
+      const guard = await locks.lock('x', { timeout: Infinity });
+      void locks.lock('x', { timeout: Infinity }).catch(() => {});
+      const before = await locks.query();
+      await rejectsWith(locks.lock('x', { timeout: -5 }), 'OptionRangeError');
+      await rejectsWith(locks.tryLock('x y'), 'InvalidLockNameError');
+      await rejectsWith(locks.withLock('x', { timeout: 0 }, null as never), 'InvalidOptionError');
+      expect(await locks.query()).toEqual(before);
+      expect(guard.released).toBe(false);
+      expect(guard.signal.aborted).toBe(false);
+    });
+
+    it('rejects a prefix that is not a valid name when the manager is made', () => {
+      for (const prefix of ['', 'a b', '.wallet', 'x'.repeat(201)]) {
+        expect(() => t.manager(prefix)).toThrow(expect.objectContaining({ name: 'InvalidLockNameError' }));
+      }
+    });
+  });
+}
