@@ -3,16 +3,17 @@ import { PageProblems, expect, test } from './fixtures.js';
 
 test('opens 3 tabs of one context that share origin state', async ({ tabs }) => {
   const [a, b, c] = await tabs.open(3);
-  const heard = [b!, c!].map((page) =>
-    page.evaluate(
-      () =>
-        new Promise<string>((resolve) => {
-          const channel = new BroadcastChannel('fixture');
-          channel.onmessage = (event) => resolve(String(event.data));
-        }),
-    ),
-  );
+  // Listen first (each evaluate returns once its channel exists), then post, then collect.
+  for (const page of [b!, c!]) {
+    await page.evaluate(() => {
+      const channel = new BroadcastChannel('fixture');
+      (window as { heard?: Promise<string> }).heard = new Promise((resolve) => {
+        channel.onmessage = (event) => resolve(String(event.data));
+      });
+    });
+  }
   await a!.evaluate(() => new BroadcastChannel('fixture').postMessage('hello'));
+  const heard = [b!, c!].map((page) => page.evaluate(() => (window as { heard?: Promise<string> }).heard));
   expect(await Promise.all(heard)).toEqual(['hello', 'hello']);
 });
 

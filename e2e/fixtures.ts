@@ -16,6 +16,11 @@ export class PageProblems {
     });
     // Uncaught exceptions and unhandled promise rejections both arrive as 'pageerror' in Chromium.
     page.on('pageerror', (error) => this.messages.push(`${label}: ${error.name}: ${error.message}`));
+    page.on('worker', (worker) =>
+      worker.on('console', (message) => {
+        if (message.type() === 'error') this.messages.push(`${label} worker: console.error: ${message.text()}`);
+      }),
+    );
     page.on('crash', () => {
       if (!crashing.has(page)) this.messages.push(`${label}: crashed unexpectedly`);
     });

@@ -22,3 +22,4 @@ export {
 export { MAX_NAME_BYTES } from './core/names.js';
 export { MemoryLockManager, type MemoryLockManagerOptions } from './memory/manager.js';
 export { MemoryLockSpace } from './memory/space.js';
+export { WebLockManager, type WebLockManagerOptions, type WebLockOptions } from './web-locks/manager.js';

@@ -17,9 +17,19 @@ export interface ConformanceSpace {
 export interface ConformanceBackend {
   readonly name: string;
   space(): ConformanceSpace;
+  /**
+   * Deviations from the contract that the platform under the backend imposes and the backend cannot
+   * hide, each with the reason and its source. The suite then asserts the deviation as it is (so a
+   * platform fix makes the test fail and the entry gets removed) and that its damage stays bounded.
+   */
+  readonly deviations?: {
+    /** Waiters queued behind an aborted waiter are granted only when the lock is next entirely free. */
+    readonly queueNotReprocessedOnAbort?: string;
+  };
 }
 
 export interface TestContext {
+  readonly backend: ConformanceBackend;
   /** The random prefix of this test. */
   readonly prefix: string;
   /** A manager under this test's prefix (or the one given; `undefined` for none). */
@@ -41,6 +51,7 @@ export function useBackend(backend: ConformanceBackend): TestContext {
     await space?.dispose?.();
   });
   return {
+    backend,
     get prefix() {
       return prefix;
     },

@@ -1,0 +1,128 @@
+/**
+ * WebLockManager across real tabs and workers of one browser context. Every wait is on an event (a
+ * promise that resolves when a tab acquires), never on a sleep; exclusion is checked in IndexedDB.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.js';
+
+const ITERATIONS = 40;
+
+async function loop(page: Page, tab: string, iterations: number): Promise<void> {
+  await page.evaluate(
+    async ({ tab, iterations }) => {
+      const locks = window.harness.web();
+      for (let i = 0; i < iterations; i++) {
+        await locks.withLock('counter', { timeout: 30_000 }, () => window.harness.checker.critical(tab));
+      }
+    },
+    { tab, iterations },
+  );
+}
+
+test('4 tabs looping on one lock: never two inside, no lost update', async ({ tabs }) => {
+  const pages = await tabs.open(4);
+  await pages[0]!.evaluate(() => window.harness.checker.reset());
+  await Promise.all(pages.map((page, i) => loop(page, `tab${i}`, ITERATIONS)));
+  expect(await pages[0]!.evaluate(() => window.harness.checker.read())).toEqual({ counter: 4 * ITERATIONS, violations: 0 });
+});
+
+test('the checker sees overlap and lost updates when tabs skip the lock', async ({ tabs }) => {
+  // Control for the test above: two tabs forced to interleave (by messages, not timing) must be caught.
+  const [a, b] = await tabs.open(2);
+  await a!.evaluate(() => window.harness.checker.reset());
+  // B listens first (the evaluate returns once its channel exists); A then drives the interleaving.
+  await b!.evaluate(() => {
+    const channel = new BroadcastChannel('interleave');
+    (window as { bDone?: Promise<void> }).bDone = new Promise<void>((done) => {
+      channel.onmessage = async () => {
+        const { checker } = window.harness;
+        await checker.enter('b');
+        const counter = await checker.readCounter();
+        channel.postMessage('b read');
+        await checker.write(counter + 1);
+        await checker.exit('b');
+        done();
+      };
+    });
+  });
+  await a!.evaluate(async () => {
+    const { checker } = window.harness;
+    const channel = new BroadcastChannel('interleave');
+    await checker.enter('a');
+    const counter = await checker.readCounter();
+    const bRead = new Promise((r) => (channel.onmessage = r));
+    channel.postMessage('a read');
+    await bRead;
+    await checker.write(counter + 1);
+    await checker.exit('a');
+  });
+  await b!.evaluate(() => (window as { bDone?: Promise<void> }).bDone);
+  expect(await a!.evaluate(() => window.harness.checker.read())).toEqual({ counter: 1, violations: 1 });
+});
+
+for (const end of ['closed', 'crashed'] as const) {
+  test(`a holder tab ${end}: the waiting tab acquires`, async ({ tabs }) => {
+    const [holder, waiter] = await tabs.open(2);
+    await holder!.evaluate(() => window.harness.hold('round', { timeout: 0 }));
+    const acquired = waiter!.evaluate(() => window.harness.hold('round', { timeout: Infinity }));
+    await expect.poll(() => waiter!.evaluate(async () => (await window.harness.web().query()).pending.length)).toBe(1);
+    await (end === 'closed' ? tabs.close(holder!) : tabs.crash(holder!));
+    expect(await acquired).toBeGreaterThan(0);
+    expect(await waiter!.evaluate(async () => (await window.harness.web().query()).held.length)).toBe(1);
+  });
+}
+
+test('tryLock in tab B is null while tab A holds, and succeeds once A releases', async ({ tabs }) => {
+  const [a, b] = await tabs.open(2);
+  await a!.evaluate(() => window.harness.hold('round', { timeout: 0 }));
+  expect(await b!.evaluate(() => window.harness.tryHold('round'))).toBe(false);
+  await a!.evaluate(() => window.harness.release('round'));
+  expect(await b!.evaluate(() => window.harness.tryHold('round'))).toBe(true);
+});
+
+test('shared readers in 3 tabs hold together while a writer in a 4th waits', async ({ tabs }) => {
+  const pages = await tabs.open(4);
+  const readers = pages.slice(0, 3);
+  const writer = pages[3]!;
+  for (const reader of readers) await reader.evaluate(() => window.harness.hold('wallet', { timeout: 0, mode: 'shared' }));
+  const written = writer.evaluate(() => window.harness.hold('wallet', { timeout: Infinity }));
+  const state = () => writer.evaluate(async () => {
+    const { held, pending } = await window.harness.web().query();
+    return { held: held.map((l) => l.mode), pending: pending.map((l) => l.mode) };
+  });
+  await expect.poll(state).toEqual({ held: ['shared', 'shared', 'shared'], pending: ['exclusive'] });
+  await readers[0]!.evaluate(() => window.harness.release('wallet'));
+  await readers[1]!.evaluate(() => window.harness.release('wallet'));
+  expect(await state()).toEqual({ held: ['shared'], pending: ['exclusive'] });
+  await readers[2]!.evaluate(() => window.harness.release('wallet'));
+  await written;
+  expect(await state()).toEqual({ held: ['exclusive'], pending: [] });
+});
+
+test("steal: tab B takes the lock; tab A's guard signal aborts with LockLostError", async ({ tabs }) => {
+  const [a, b] = await tabs.open(2);
+  await a!.evaluate(() => window.harness.hold('round', { timeout: 0 }));
+  const lost = a!.evaluate(() => window.harness.lost('round'));
+  await b!.evaluate(() => window.harness.hold('round', { timeout: 0, steal: true }));
+  expect(await lost).toEqual({ name: 'LockLostError', kind: 'stolen' });
+  expect(await a!.evaluate(() => window.harness.tryHold('round'))).toBe(false);
+});
+
+for (const kind of ['sharedWorker', 'dedicatedWorker'] as const) {
+  test(`one lock contended between a page and a ${kind}`, async ({ tabs }) => {
+    const [page] = await tabs.open(1);
+    await page!.evaluate((kind) => void (window.worker = window.harness[kind]()), kind);
+    expect(await page!.evaluate(() => window.worker!.scope())).toBe('origin');
+    // The worker holds: the page cannot take it, and a waiting page gets it when the worker lets go.
+    expect(await page!.evaluate(() => window.worker!.hold('round', 0))).toBe(true);
+    expect(await page!.evaluate(() => window.harness.tryHold('round'))).toBe(false);
+    const acquired = page!.evaluate(() => window.harness.hold('round', { timeout: Infinity }));
+    await expect.poll(() => page!.evaluate(async () => (await window.harness.web().query()).pending.length)).toBe(1);
+    await page!.evaluate(() => window.worker!.release('round'));
+    await acquired;
+    // The page holds: the worker cannot take it until the page lets go.
+    expect(await page!.evaluate(() => window.worker!.tryHold('round'))).toBe(false);
+    await page!.evaluate(() => window.harness.release('round'));
+    expect(await page!.evaluate(() => window.worker!.tryHold('round'))).toBe(true);
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * `WebLockManager`: the contract over the Web Locks API (https://w3c.github.io/web-locks/).
+ *
+ * Scope `'origin'`: every tab, dedicated Worker and SharedWorker of one origin in one browser profile.
+ * The browser releases a lock the moment its holder's context dies (closed or crashed tab, terminated
+ * worker), so no lease or heartbeat is needed.
+ *
+ * How it maps:
+ * - a lock is held while the promise returned to `navigator.locks.request()` is pending; the guard's
+ *   `release()` settles that promise and resolves once the browser has let the lock go;
+ * - `lock()` passes one signal that combines the caller's signal, the timeout and `close()`; the
+ *   browser rejects an aborted request with the signal's reason (a `LockTimeoutError` on timeout);
+ * - `tryLock()` and `lock()` with `timeout: 0` use `ifAvailable`;
+ * - `steal: true` preempts the holder. The browser rejects the old holder's request with an
+ *   `AbortError`; we turn that into the old guard's signal aborting with `LockLostError('stolen')`.
+ *
+ * Invariant: exclusion is the browser's alone; everything kept here (the attribution register) is
+ * diagnostics.
+ */
+import { InvalidOptionError, UnsupportedError, describe } from '../core/errors.js';
+import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
+import { checkObject, type ParsedLockOptions } from '../core/options.js';
+import type { LockGuard, LockOptions, LockSnapshot } from '../core/types.js';
+import { Attribution } from './attribution.js';
+import { browserLocks, type BrowserLocks } from './support.js';
+
+export interface WebLockManagerOptions {
+  /** Namespace for every name of this manager: `<prefix>.<name>`, e.g. a wallet fingerprint. Default: none. */
+  prefix?: string;
+}
+
+/** `lock()` options of this backend: the contract's, plus `steal`. */
+export interface WebLockOptions extends LockOptions {
+  /**
+   * Take the lock from its holder at once (exclusive mode only, no `signal`, as the spec requires).
+   * The old holder's guard signal aborts with `LockLostError` (kind `'stolen'`). Default `false`.
+   * @example await locks.lock('round.7', { timeout: 0, steal: true })
+   */
+  steal?: boolean;
+}
+
+/**
+ * How many `null` locks a waiting request may be handed before we give up. Chrome has been seen to
+ * call back with `null` without `ifAvailable` (https://github.com/supabase/auth-js/pull/761); we ask
+ * again, but a browser that keeps doing it is broken, and spinning on it would never end.
+ */
+const MAX_NULL_GRANTS = 3;
+
+export class WebLockManager extends BaseLockManager {
+  readonly backend = 'web-locks';
+  readonly scope = 'origin';
+  protected override readonly extraLockKeys = ['steal'];
+  readonly #locks: BrowserLocks;
+  readonly #attribution = Attribution.realm();
+
+  /** Throws `UnsupportedError`, saying why, where `navigator.locks` is missing. */
+  constructor(options: WebLockManagerOptions = {}) {
+    const o = checkObject(options, ['prefix'], 'new WebLockManager()');
+    super(o.prefix);
+    this.#locks = browserLocks();
+  }
+
+  override lock(name: string, options: WebLockOptions): Promise<LockGuard> {
+    return super.lock(name, options);
+  }
+
+  override withLock<T>(name: string, options: WebLockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
+    return super.withLock(name, options, fn);
+  }
+
+  protected override checkExtra({ extra, mode, signal }: ParsedLockOptions): void {
+    if (extra.steal === undefined) return;
+    if (typeof extra.steal !== 'boolean') throw new InvalidOptionError('steal', `must be a boolean, got ${describe(extra.steal)}`);
+    if (!extra.steal) return;
+    if (mode !== 'exclusive') throw new InvalidOptionError('steal', 'works only with mode "exclusive" (Web Locks spec)');
+    if (signal) throw new InvalidOptionError('steal', 'cannot be combined with a signal: a steal never waits (Web Locks spec)');
+  }
+
+  protected acquire(request: AcquireRequest, nullGrants = 0): Promise<Grant | null> {
+    const { name, mode, signal, lost } = request;
+    const steal = request.extra.steal === true;
+    const waits = signal !== undefined || steal;
+    const entry = this.#attribution.add(name, mode, this.clientId);
+    const options = steal ? { mode, steal } : signal ? { mode, signal } : { mode, ifAvailable: true };
+
+    return new Promise<Grant | null>((resolve, reject) => {
+      let granted = false;
+      let letGo!: () => void;
+      const holding = new Promise<void>((r) => (letGo = r));
+      const done = this.#locks.request(name, options, (lock) => {
+        if (lock === null && waits) {
+          // Browser quirk (see MAX_NULL_GRANTS): not granted although we asked to wait. Ask again.
+          this.#attribution.remove(entry);
+          if (nullGrants + 1 >= MAX_NULL_GRANTS) {
+            reject(new UnsupportedError(`navigator.locks answered a waiting request for "${name}" with no lock ${MAX_NULL_GRANTS} times`));
+          } else resolve(this.acquire(request, nullGrants + 1));
+          return;
+        }
+        if (lock === null) {
+          this.#attribution.remove(entry);
+          resolve(null);
+          return;
+        }
+        granted = true;
+        entry.state = 'held';
+        resolve({
+          release: async () => {
+            this.#attribution.remove(entry);
+            letGo();
+            await done.catch(() => {});
+          },
+        });
+        return holding;
+      });
+      done.catch((error: unknown) => {
+        this.#attribution.remove(entry);
+        if (granted) {
+          // The only way a granted request's promise rejects: another request stole the lock (spec:
+          // "steal" rejects the held lock's promise with an AbortError).
+          lost('stolen', `taken by a steal (${(error as Error | undefined)?.name ?? 'unknown error'})`);
+        } else {
+          // Aborted while waiting. Older browsers reject with a plain AbortError: pass on the real reason.
+          reject(signal?.aborted ? signal.reason : error);
+        }
+      });
+    });
+  }
+
+  protected snapshot(): Promise<LockSnapshot> {
+    return this.#attribution.query(this.#locks);
+  }
+}

@@ -1,0 +1,142 @@
+/** WebLockManager behaviour beyond the shared contract: steal, quirks, unsupported platforms, attribution. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WebLockManager, type LockLostError } from '../../src/index.js';
+
+const managers: WebLockManager[] = [];
+function manager(): WebLockManager {
+  const m = new WebLockManager({ prefix: `w${Math.random().toString(36).slice(2, 10)}` });
+  managers.push(m);
+  return m;
+}
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(managers.splice(0).map((m) => m.close()));
+});
+
+function lostReason(signal: AbortSignal): Promise<LockLostError> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason as LockLostError), { once: true }));
+}
+
+describe('WebLockManager', () => {
+  it('states origin scope', () => {
+    const locks = manager();
+    expect(locks.backend).toBe('web-locks');
+    expect(locks.scope).toBe('origin');
+  });
+
+  it("steals a held lock at once; the old holder's signal aborts with LockLostError('stolen')", async () => {
+    const a = manager();
+    const b = new WebLockManager({ prefix: a.prefix! });
+    managers.push(b);
+    const victim = await a.lock('x', { timeout: Infinity });
+    const lost = lostReason(victim.signal);
+    const thief = await b.lock('x', { timeout: 0, steal: true });
+    const reason = await lost;
+    expect(reason.name).toBe('LockLostError');
+    expect(reason.kind).toBe('stolen');
+    expect(reason.lockName).toBe(`${a.prefix}.x`);
+    expect((await a.query()).held).toEqual([expect.objectContaining({ name: 'x', clientId: b.clientId })]);
+    await victim.release(); // harmless: it no longer holds anything
+    expect(await a.tryLock('x')).toBeNull();
+    await thief.release();
+    expect(await a.tryLock('x')).not.toBeNull();
+  });
+
+  it('rejects the steal combinations the spec forbids, before asking the browser', async () => {
+    const locks = manager();
+    const request = vi.spyOn(navigator.locks, 'request');
+    const bad = [
+      { timeout: 0, steal: 'yes' },
+      { timeout: 0, steal: true, mode: 'shared' },
+      { timeout: 10, steal: true, signal: new AbortController().signal },
+    ];
+    for (const options of bad) {
+      await expect(locks.lock('x', options as never)).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'steal' });
+    }
+    await expect(locks.tryLock('x', { steal: true } as never)).rejects.toMatchObject({ name: 'InvalidOptionError' });
+    expect(request).not.toHaveBeenCalled();
+    await (await locks.lock('x', { timeout: 0, steal: false })).release();
+  });
+
+  it('asks again when the browser hands a waiting request a null lock, and gives up if it keeps doing so', async () => {
+    const locks = manager();
+    const original = navigator.locks.request.bind(navigator.locks);
+    let nulls = 1;
+    vi.spyOn(navigator.locks, 'request').mockImplementation(((name: string, options: LockOptions, callback: LockGrantedCallback<unknown>) => {
+      if (nulls > 0 && !options.ifAvailable) {
+        nulls--;
+        return Promise.resolve(callback(null));
+      }
+      return original(name, options, callback);
+    }) as typeof navigator.locks.request);
+    const guard = await locks.lock('x', { timeout: 1000 });
+    expect(guard.name).toBe('x');
+    await guard.release();
+
+    nulls = Infinity;
+    await expect(locks.lock('y', { timeout: 1000 })).rejects.toMatchObject({ name: 'UnsupportedError' });
+  });
+
+  it('names holders by manager in this tab and by browser client elsewhere', async () => {
+    const a = manager();
+    const b = new WebLockManager({ prefix: a.prefix! });
+    managers.push(b);
+    await a.lock('x', { timeout: Infinity });
+    await b.lock('y', { timeout: Infinity, mode: 'shared' });
+    let releaseRaw!: () => void;
+    await new Promise<void>((held) => {
+      void navigator.locks.request(`${a.prefix}.z`, () => (held(), new Promise<void>((r) => (releaseRaw = r))));
+    });
+    const { held } = await a.query();
+    const byName = Object.fromEntries(held.map((l) => [l.name, l.clientId]));
+    expect(byName.x).toBe(a.clientId);
+    expect(byName.y).toBe(b.clientId);
+    expect(byName.z).toMatch(/./);
+    expect([a.clientId, b.clientId]).not.toContain(byName.z);
+    releaseRaw();
+  });
+});
+
+describe('Chromium Web Locks deviation (raw navigator.locks, no crosslock)', () => {
+  it('leaves a shared waiter queued behind an aborted exclusive waiter until the lock is free', async () => {
+    const name = `raw-${Math.random().toString(36).slice(2)}`;
+    let releaseHolder!: () => void;
+    await new Promise<void>((held) => {
+      void navigator.locks.request(name, { mode: 'shared' }, () => (held(), new Promise<void>((r) => (releaseHolder = r))));
+    });
+    const abort = new AbortController();
+    const writer = navigator.locks.request(name, { signal: abort.signal }, () => {});
+    writer.catch(() => {});
+    let granted = false;
+    const reader = navigator.locks.request(name, { mode: 'shared' }, () => {
+      granted = true;
+    });
+    await navigator.locks.query();
+    abort.abort();
+    await expect(writer).rejects.toMatchObject({ name: 'AbortError' });
+    const state = await navigator.locks.query();
+    expect(state.pending?.filter((p) => p.name === name)).toHaveLength(1);
+    // Spec: granted now (nothing exclusive is held or queued ahead). Chromium 156: still waiting.
+    expect(granted).toBe(false);
+    releaseHolder();
+    await reader;
+    expect(granted).toBe(true);
+  });
+});
+
+describe('WebLockManager where navigator.locks is missing', () => {
+  it('fails construction with UnsupportedError naming the reason', () => {
+    const descriptor = Object.getOwnPropertyDescriptor(Navigator.prototype, 'locks')!;
+    Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined });
+    try {
+      expect(() => new WebLockManager()).toThrow(expect.objectContaining({ name: 'UnsupportedError', message: expect.stringMatching(/no Web Locks API/) }));
+      vi.stubGlobal('isSecureContext', false);
+      expect(() => new WebLockManager()).toThrow(expect.objectContaining({ name: 'UnsupportedError', message: expect.stringMatching(/secure contexts/) }));
+    } finally {
+      vi.unstubAllGlobals();
+      Object.defineProperty(Navigator.prototype, 'locks', descriptor);
+    }
+    expect(new WebLockManager().scope).toBe('origin');
+  });
+});
