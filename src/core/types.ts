@@ -48,7 +48,7 @@ export interface LockGuard extends AsyncDisposable {
    * Pass it to the work done under the lock so that work stops when the lock is gone.
    */
   readonly signal: AbortSignal;
-  /** True once `release()` has been called (or the lock was lost and given up). */
+  /** True once `release()` has been called (`close()` calls it for every guard it takes away). */
   readonly released: boolean;
   /** Gives the lock up. Idempotent: later calls return the first call's promise. */
   release(): Promise<void>;

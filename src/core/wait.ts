@@ -24,6 +24,11 @@ export function waitScope(
   timeout: number,
   timeoutReason: () => unknown,
 ): WaitScope {
+  const live = sources.filter((s): s is AbortSignal => s !== undefined);
+  // One source and no timer: that signal already is the answer. No controller, no listener (hot path
+  // of lock(name, { timeout: Infinity }), where the only source is the manager's close signal).
+  if (live.length === 1 && !Number.isFinite(timeout)) return { signal: live[0]!, dispose: () => {} };
+
   const controller = new AbortController();
   const listeners: Array<[AbortSignal, () => void]> = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -42,8 +47,7 @@ export function waitScope(
     timer = setTimeout(() => (remaining > delay ? arm(remaining - delay) : abort(timeoutReason())), delay);
   };
 
-  for (const source of sources) {
-    if (!source) continue;
+  for (const source of live) {
     if (source.aborted) {
       abort(source.reason);
       return { signal: controller.signal, dispose };

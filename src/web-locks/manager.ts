@@ -104,15 +104,15 @@ export class WebLockManager extends BaseLockManager {
         granted = true;
         entry.state = 'held';
         resolve({
-          release: async () => {
+          release: () => {
             this.#attribution.remove(entry);
             letGo();
-            await done.catch(() => {});
+            return settled; // resolves once the browser has let the lock go
           },
         });
         return holding;
       });
-      done.catch((error: unknown) => {
+      const settled = done.then(undefined, (error: unknown) => {
         this.#attribution.remove(entry);
         if (granted) {
           // The only way a granted request's promise rejects: another request stole the lock (spec:
