@@ -1,0 +1,198 @@
+/**
+ * The lease rule, tested over every combination of: who holds (none / me / another owner, exclusive or
+ * shared, live, expired, or released during unload), who waits (none / me / another, ahead or behind),
+ * who took it last, what is asked (acquire / wait / renew / release) and in which mode. Each
+ * combination is checked against the invariants of the protocol; a table of named rows pins the
+ * verdicts that matter most.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LockMode } from '../core/types.js';
+import { decide, type DecideInput, type Intent } from './decide.js';
+import { freshRecord, type Entry, type LeaseRecord } from './record.js';
+
+const NOW = 1_000_000;
+const LEASE = 1_500;
+const ME = 'me';
+const TOKEN = 'my-token';
+const live = (owner: string, token: string, mode: LockMode, left = 700): Entry => ({ owner, token, mode, expires: NOW + left });
+const expired = (owner: string, token: string, mode: LockMode): Entry => ({ owner, token, mode, expires: NOW - 1 });
+
+const HOLDERS: Record<string, Entry[]> = {
+  none: [],
+  'me exclusive': [live(ME, TOKEN, 'exclusive')],
+  'me shared': [live(ME, TOKEN, 'shared')],
+  'my other grant exclusive': [live(ME, 'mine-2', 'exclusive')],
+  'other exclusive': [live('other', 'o1', 'exclusive')],
+  'other exclusive expired': [expired('other', 'o1', 'exclusive')],
+  'other exclusive dead': [live('other', 'dead-1', 'exclusive')],
+  'other shared': [live('other', 'o1', 'shared')],
+  'two shared': [live('other', 'o1', 'shared'), live('third', 't1', 'shared')],
+  'other exclusive far future': [{ owner: 'other', token: 'o1', mode: 'exclusive', expires: NOW + 10 * 3600_000 }],
+};
+const QUEUES: Record<string, Entry[]> = {
+  empty: [],
+  'other exclusive': [live('other', 'q1', 'exclusive')],
+  'other shared': [live('other', 'q1', 'shared')],
+  'other exclusive expired': [expired('other', 'q1', 'exclusive')],
+  'me first': [live(ME, TOKEN, 'exclusive'), live('other', 'q1', 'exclusive')],
+  'me behind exclusive': [live('other', 'q1', 'exclusive'), live(ME, TOKEN, 'exclusive')],
+  'me behind shared': [live('other', 'q1', 'shared'), live(ME, TOKEN, 'shared')],
+};
+const LAST = [null, ME, 'other'];
+const INTENTS: Intent[] = ['acquire', 'wait', 'renew', 'release'];
+const MODES: LockMode[] = ['exclusive', 'shared'];
+const dead = new Set(['dead-1']);
+
+function input(intent: Intent, mode: LockMode): DecideInput {
+  return { now: NOW, lease: LEASE, owner: ME, token: TOKEN, mode, intent, dead };
+}
+
+function record(holders: Entry[], queue: Entry[], lastOwner: string | null): LeaseRecord {
+  return { v: 1, generation: 42, lastOwner, holders, queue };
+}
+
+const liveOnly = (list: readonly Entry[]) => list.filter((e) => e.expires > NOW && !dead.has(e.token));
+
+describe('decide: every combination keeps the invariants', () => {
+  const cases = Object.entries(HOLDERS).flatMap(([h, holders]) =>
+    Object.entries(QUEUES).flatMap(([q, queue]) =>
+      LAST.flatMap((last) => INTENTS.flatMap((intent) => MODES.map((mode) => ({ h, holders, q, queue, last, intent, mode })))),
+    ),
+  );
+
+  it(`covers ${cases.length} combinations`, () => {
+    expect(cases.length).toBe(10 * 7 * 3 * 4 * 2);
+    for (const c of cases) {
+      const label = `${c.intent} ${c.mode} | held: ${c.h} | queue: ${c.q} | last: ${c.last}`;
+      const before = record(c.holders, c.queue, c.last);
+      const d = decide(before, input(c.intent, c.mode));
+      const after = d.record;
+      const otherHolders = liveOnly(c.holders).filter((e) => e.token !== TOKEN);
+
+      // Never an exclusive holder beside another holder.
+      expect(after.holders.length > 1 && after.holders.some((e) => e.mode === 'exclusive'), label).toBe(false);
+      // Expired and dead entries never survive; no entry lasts longer than one lease from now.
+      for (const e of [...after.holders, ...after.queue]) {
+        expect(e.expires > NOW && e.expires <= NOW + LEASE && !dead.has(e.token), label).toBe(true);
+      }
+      // Another owner's live hold is never taken away.
+      for (const e of otherHolders) expect(after.holders.some((a) => a.token === e.token), label).toBe(true);
+      // The generation never goes down, and goes up exactly on a take by a new owner.
+      expect(after.generation >= before.generation, label).toBe(true);
+      expect(after.generation - before.generation, label).toBe(d.generationUp ? 1 : 0);
+      expect(d.generationUp, label).toBe(d.verdict === 'take' && c.last !== ME);
+      // What is written is what the decision says the record now is.
+      if (d.write) expect(d.write, label).toEqual(after);
+
+      switch (d.verdict) {
+        case 'take': {
+          expect(['acquire', 'wait'], label).toContain(c.intent);
+          const blockers = c.mode === 'exclusive' ? otherHolders : otherHolders.filter((e) => e.mode === 'exclusive');
+          expect(blockers, label).toEqual([]);
+          expect(after.holders.filter((e) => e.token === TOKEN), label).toEqual([{ owner: ME, token: TOKEN, mode: c.mode, expires: NOW + LEASE }]);
+          expect(after.queue.some((e) => e.token === TOKEN), label).toBe(false);
+          expect(after.lastOwner, label).toBe(ME);
+          break;
+        }
+        case 'refuse':
+          // A refusal never grants: whether my token holds is as it was (it cannot, tokens are per request).
+          expect(after.holders.some((e) => e.token === TOKEN), label).toBe(liveOnly(c.holders).some((e) => e.token === TOKEN));
+          // Waiting keeps exactly one place in the queue, refreshed; trying once never queues.
+          expect(after.queue.filter((e) => e.token === TOKEN).length, label).toBe(c.intent === 'wait' ? 1 : liveOnly(c.queue).filter((e) => e.token === TOKEN).length);
+          break;
+        case 'extend':
+          expect(c.intent).toBe('renew');
+          expect(after.holders.find((e) => e.token === TOKEN)?.expires, label).toBe(NOW + LEASE);
+          break;
+        case 'lost':
+          expect(c.intent).toBe('renew');
+          expect(liveOnly(c.holders).some((e) => e.token === TOKEN), label).toBe(false);
+          break;
+        case 'released':
+          expect(c.intent).toBe('release');
+          expect([...after.holders, ...after.queue].some((e) => e.token === TOKEN), label).toBe(false);
+          break;
+      }
+    }
+  });
+});
+
+describe('decide: the verdicts that matter', () => {
+  const row = (holders: Entry[], queue: Entry[], intent: Intent, mode: LockMode, last: string | null = 'other') =>
+    decide(record(holders, queue, last), input(intent, mode));
+
+  it.each([
+    ['free lock, exclusive', [], [], 'acquire', 'exclusive', 'take'],
+    ['free lock, shared', [], [], 'wait', 'shared', 'take'],
+    ['live exclusive holder', HOLDERS['other exclusive']!, [], 'wait', 'exclusive', 'refuse'],
+    ['live exclusive holder blocks shared', HOLDERS['other exclusive']!, [], 'wait', 'shared', 'refuse'],
+    ['expired holder is taken over', HOLDERS['other exclusive expired']!, [], 'acquire', 'exclusive', 'take'],
+    ['holder released during unload is taken over', HOLDERS['other exclusive dead']!, [], 'acquire', 'exclusive', 'take'],
+    ['shared beside shared', HOLDERS['two shared']!, [], 'wait', 'shared', 'take'],
+    ['exclusive waits for shared', HOLDERS['two shared']!, [], 'wait', 'exclusive', 'refuse'],
+    ['shared waits behind a queued writer', HOLDERS['other shared']!, QUEUES['other exclusive']!, 'wait', 'shared', 'refuse'],
+    ['tryLock refused while others wait', [], QUEUES['other shared']!, 'acquire', 'shared', 'refuse'],
+    ['head of the queue takes', [], QUEUES['me first']!, 'wait', 'exclusive', 'take'],
+    ['behind a live exclusive waiter', [], QUEUES['me behind exclusive']!, 'wait', 'exclusive', 'refuse'],
+    ['shared behind shared waiters goes together', [], QUEUES['me behind shared']!, 'wait', 'shared', 'take'],
+    ['expired waiter ahead lapses', [], QUEUES['other exclusive expired']!, 'wait', 'exclusive', 'take'],
+    ['renew a live lease', HOLDERS['me exclusive']!, [], 'renew', 'exclusive', 'extend'],
+    ['renew after someone else took it', HOLDERS['other exclusive']!, [], 'renew', 'exclusive', 'lost'],
+    ['release a held lease', HOLDERS['me shared']!, [], 'release', 'shared', 'released'],
+    ['not re-entrant: my other grant blocks me', HOLDERS['my other grant exclusive']!, [], 'acquire', 'exclusive', 'refuse'],
+  ] as const)('%s → %s', (_, holders, queue, intent, mode, verdict) => {
+    expect(row([...holders], [...queue], intent, mode).verdict).toBe(verdict);
+  });
+
+  it('raises the generation only when the owner changes', () => {
+    expect(row([], [], 'acquire', 'exclusive', 'other')).toMatchObject({ generationUp: true, record: { generation: 43, lastOwner: ME } });
+    expect(row([], [], 'acquire', 'exclusive', ME)).toMatchObject({ generationUp: false, record: { generation: 42 } });
+    expect(row([], [], 'acquire', 'exclusive', null).generationUp).toBe(true);
+  });
+
+  it('says when to try again: the earliest expiry in the way', () => {
+    expect(row([live('other', 'o1', 'exclusive', 300)], [], 'wait', 'exclusive').retryAt).toBe(NOW + 300);
+    expect(row([live('other', 'o1', 'shared', 900)], [live('x', 'q', 'exclusive', 200)], 'wait', 'shared').retryAt).toBe(NOW + 200);
+  });
+
+  it('writes nothing when a refusal changes nothing', () => {
+    expect(row(HOLDERS['other exclusive']!, [], 'acquire', 'exclusive').write).toBeNull();
+    expect(row(HOLDERS['other exclusive expired']!, [], 'release', 'exclusive').write).not.toBeNull(); // prunes
+  });
+});
+
+describe('decide: stored values that are not a valid record', () => {
+  const ask = (stored: unknown) => decide(stored, input('acquire', 'exclusive'));
+
+  it.each([
+    ['a string', 'hello'],
+    ['null', null],
+    ['an array', []],
+    ['a future version', { v: 2, generation: 5, lastOwner: null, holders: [], queue: [] }],
+    ['holders not a list', { v: 1, generation: 5, lastOwner: null, holders: {}, queue: [] }],
+    ['an entry missing its token', { v: 1, generation: 5, lastOwner: null, holders: [{ owner: 'x', mode: 'exclusive', expires: NOW + 500 }], queue: [] }],
+    ['a NaN expiry', { v: 1, generation: 5, lastOwner: null, holders: [live('x', 'y', 'exclusive')].map((e) => ({ ...e, expires: NaN })), queue: [] }],
+    ['a negative generation', { v: 1, generation: -1, lastOwner: null, holders: [], queue: [] }],
+    ['two exclusive holders', record([live('a', '1', 'exclusive'), live('b', '2', 'exclusive')], [], null)],
+  ])('%s: treated as free, replaced, generation restarted above any earlier one', (_, stored) => {
+    const d = ask(stored);
+    expect(d.corrupt).toBe(true);
+    expect(d.verdict).toBe('take');
+    expect(d.record.generation).toBeGreaterThanOrEqual(NOW);
+  });
+
+  it('a missing record is a fresh one, not a corrupt one', () => {
+    const d = ask(undefined);
+    expect(d).toMatchObject({ verdict: 'take', corrupt: false, generationUp: true });
+    expect(d.record.generation).toBe(freshRecord(NOW).generation + 1);
+  });
+
+  it('an expiry absurdly far ahead is clamped to one lease and persisted, so it lapses', () => {
+    const stored = record(HOLDERS['other exclusive far future']!, [], 'other');
+    const first = decide(stored, input('acquire', 'exclusive'));
+    expect(first.verdict).toBe('refuse');
+    expect(first.write?.holders[0]?.expires).toBe(NOW + LEASE);
+    const later = decide(first.write, { ...input('acquire', 'exclusive'), now: NOW + LEASE });
+    expect(later.verdict).toBe('take');
+  });
+});

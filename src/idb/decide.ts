@@ -1,0 +1,108 @@
+/**
+ * The lease rule, as one pure function: given the stored record, the time, who asks and what for, say
+ * what happens and what to write. The IndexedDB side runs it inside ONE readwrite transaction
+ * (get → decide → put, awaiting nothing else), so two tabs can never both be told "take".
+ *
+ * Grant order is the Web Locks spec's (https://w3c.github.io/web-locks/#algorithms), with the queue
+ * kept in the record so it holds across tabs:
+ * - exclusive: granted when nothing live is held and no live request is queued ahead of it;
+ * - shared: granted when no live exclusive is held and every live request ahead of it is shared
+ *   (consecutive shared requests are granted together; a queued exclusive one blocks later shared
+ *   ones, so writers are not starved);
+ * - `acquire` (tryLock, timeout 0) is granted only when the queue is empty, and never joins it;
+ * - `wait` joins the queue (or refreshes its place) when refused; waiters refresh their entry like
+ *   holders renew theirs, so a dead waiter's place lapses after one lease.
+ *
+ * Generation: goes up by one whenever the lock is granted to an owner other than the last one to take
+ * it; the same owner taking it again keeps it.
+ */
+import type { LockMode } from '../core/types.js';
+import { normalise, type Entry, type LeaseRecord } from './record.js';
+
+export type Intent = 'acquire' | 'wait' | 'renew' | 'release';
+
+export interface DecideInput {
+  readonly now: number;
+  /** Lease length in ms: a granted or refreshed entry expires at `now + lease`. */
+  readonly lease: number;
+  readonly owner: string;
+  readonly token: string;
+  readonly mode: LockMode;
+  readonly intent: Intent;
+  /** Tokens known to be gone (their tab said so while unloading). */
+  readonly dead?: ReadonlySet<string>;
+}
+
+export type Verdict = 'take' | 'extend' | 'refuse' | 'lost' | 'released';
+
+export interface Decision {
+  /** take: granted now. extend: lease renewed. refuse: not now. lost: renew found no lease. released: gone. */
+  readonly verdict: Verdict;
+  /** The record to write back, or `null` when storage already says the same. */
+  readonly write: LeaseRecord | null;
+  /** The record as it is after this decision (what `write` would store). */
+  readonly record: LeaseRecord;
+  /** Whether a take raised the generation (the lock changed owner). */
+  readonly generationUp: boolean;
+  /** On refuse: the earliest expiry among the entries in the way, when it is worth trying again. */
+  readonly retryAt: number | undefined;
+  /** The stored value was not a valid record and was replaced. */
+  readonly corrupt: boolean;
+}
+
+const NO_DEAD: ReadonlySet<string> = new Set();
+
+export function decide(stored: unknown, input: DecideInput): Decision {
+  const { now, lease, owner, token, mode, intent } = input;
+  const { record, changed, corrupt } = normalise(stored, now, lease, input.dead ?? NO_DEAD);
+  const answer = (verdict: Verdict, next: LeaseRecord, dirty: boolean, extra: Partial<Decision> = {}): Decision => ({
+    verdict,
+    write: dirty ? next : null,
+    record: next,
+    generationUp: false,
+    retryAt: undefined,
+    corrupt,
+    ...extra,
+  });
+  const mine = (e: Entry): boolean => e.token === token;
+  const entry: Entry = { owner, token, mode, expires: now + lease };
+
+  if (intent === 'release') {
+    const holders = record.holders.filter((e) => !mine(e));
+    const queue = record.queue.filter((e) => !mine(e));
+    const gone = holders.length !== record.holders.length || queue.length !== record.queue.length;
+    return answer('released', { ...record, holders, queue }, changed || gone);
+  }
+
+  if (intent === 'renew') {
+    if (!record.holders.some(mine)) return answer('lost', record, changed);
+    const holders = record.holders.map((e) => (mine(e) ? { ...e, expires: now + lease } : e));
+    return answer('extend', { ...record, holders }, true);
+  }
+
+  const at = record.queue.findIndex(mine);
+  const ahead = at >= 0 ? record.queue.slice(0, at) : record.queue;
+  const queue = record.queue.filter((e) => !mine(e));
+  const heldOk = mode === 'exclusive' ? record.holders.length === 0 : record.holders.every((h) => h.mode === 'shared');
+  const aheadOk =
+    intent === 'acquire' ? record.queue.length === 0 : mode === 'exclusive' ? ahead.length === 0 : ahead.every((e) => e.mode === 'shared');
+
+  if (heldOk && aheadOk && !record.holders.some(mine)) {
+    const generationUp = record.lastOwner !== owner;
+    const next: LeaseRecord = {
+      v: 1,
+      generation: record.generation + (generationUp ? 1 : 0),
+      lastOwner: owner,
+      holders: [...record.holders, entry],
+      queue,
+    };
+    return answer('take', next, true, { generationUp });
+  }
+
+  const blocking = [...record.holders, ...(intent === 'acquire' ? record.queue : ahead)];
+  const retryAt = blocking.length > 0 ? Math.min(...blocking.map((e) => e.expires)) : undefined;
+  if (intent === 'acquire') return answer('refuse', record, changed, { retryAt });
+  // wait: keep (or take) a place in the queue, refreshed to a full lease.
+  const placed = at >= 0 ? record.queue.map((e) => (mine(e) ? entry : e)) : [...record.queue, entry];
+  return answer('refuse', { ...record, queue: placed }, true, { retryAt });
+}
