@@ -2,22 +2,10 @@
  * WebLockManager across real tabs and workers of one browser context. Every wait is on an event (a
  * promise that resolves when a tab acquires), never on a sleep; exclusion is checked in IndexedDB.
  */
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
+import { loop, pendingCount } from './helpers.js';
 
 const ITERATIONS = 40;
-
-async function loop(page: Page, tab: string, iterations: number): Promise<void> {
-  await page.evaluate(
-    async ({ tab, iterations }) => {
-      const locks = window.harness.web();
-      for (let i = 0; i < iterations; i++) {
-        await locks.withLock('counter', { timeout: 30_000 }, () => window.harness.checker.critical(tab));
-      }
-    },
-    { tab, iterations },
-  );
-}
 
 test('4 tabs looping on one lock: never two inside, no lost update', async ({ tabs }) => {
   const pages = await tabs.open(4);
@@ -65,10 +53,10 @@ for (const end of ['closed', 'crashed'] as const) {
     const [holder, waiter] = await tabs.open(2);
     await holder!.evaluate(() => window.harness.hold('round', { timeout: 0 }));
     const acquired = waiter!.evaluate(() => window.harness.hold('round', { timeout: Infinity }));
-    await expect.poll(() => waiter!.evaluate(async () => (await window.harness.web().query()).pending.length)).toBe(1);
+    await expect.poll(() => pendingCount(waiter!)).toBe(1);
     await (end === 'closed' ? tabs.close(holder!) : tabs.crash(holder!));
     expect(await acquired).toBeGreaterThan(0);
-    expect(await waiter!.evaluate(async () => (await window.harness.web().query()).held.length)).toBe(1);
+    expect(await waiter!.evaluate(async () => (await window.harness.locks().query()).held.length)).toBe(1);
   });
 }
 
@@ -87,7 +75,7 @@ test('shared readers in 3 tabs hold together while a writer in a 4th waits', asy
   for (const reader of readers) await reader.evaluate(() => window.harness.hold('wallet', { timeout: 0, mode: 'shared' }));
   const written = writer.evaluate(() => window.harness.hold('wallet', { timeout: Infinity }));
   const state = () => writer.evaluate(async () => {
-    const { held, pending } = await window.harness.web().query();
+    const { held, pending } = await window.harness.locks().query();
     return { held: held.map((l) => l.mode), pending: pending.map((l) => l.mode) };
   });
   await expect.poll(state).toEqual({ held: ['shared', 'shared', 'shared'], pending: ['exclusive'] });
@@ -117,7 +105,7 @@ for (const kind of ['sharedWorker', 'dedicatedWorker'] as const) {
     expect(await page!.evaluate(() => window.worker!.hold('round', 0))).toBe(true);
     expect(await page!.evaluate(() => window.harness.tryHold('round'))).toBe(false);
     const acquired = page!.evaluate(() => window.harness.hold('round', { timeout: Infinity }));
-    await expect.poll(() => page!.evaluate(async () => (await window.harness.web().query()).pending.length)).toBe(1);
+    await expect.poll(() => pendingCount(page!)).toBe(1);
     await page!.evaluate(() => window.worker!.release('round'));
     await acquired;
     // The page holds: the worker cannot take it until the page lets go.

@@ -8,19 +8,21 @@ import * as checker from './checker.js';
 import type { LockWorkerApi } from './lock-worker.js';
 
 const guards = new Map<string, crosslock.LockGuard>();
-let manager: crosslock.WebLockManager | undefined;
-const web = (): crosslock.WebLockManager => (manager ??= new crosslock.WebLockManager({ prefix: 'e2e' }));
+let selection: crosslock.PlatformSelection | undefined;
+/** This tab's manager, chosen by platformDefault() (Web Locks, or IndexedDB leases where they are hidden). */
+const locks = (): crosslock.LockManager => (selection ??= crosslock.platformDefault({ prefix: 'e2e' })).manager;
 
 const harness = {
   checker,
-  web,
+  locks,
+  backend: () => locks().backend,
   /** Takes `name` and keeps the guard; resolves once held. */
   async hold(name: string, options: crosslock.WebLockOptions): Promise<number> {
-    guards.set(name, await web().lock(name, options));
+    guards.set(name, await locks().lock(name, options));
     return performance.timeOrigin + performance.now();
   },
   async tryHold(name: string, mode: crosslock.LockMode = 'exclusive'): Promise<boolean> {
-    const guard = await web().tryLock(name, { mode });
+    const guard = await locks().tryLock(name, { mode });
     if (guard) guards.set(name, guard);
     return guard !== null;
   },
@@ -28,12 +30,14 @@ const harness = {
     await guards.get(name)?.release();
     guards.delete(name);
   },
+  /** Whether the guard of `name` has been told it lost the lock. */
+  isLost: (name: string): boolean => guards.get(name)?.signal.aborted ?? false,
   /** Resolves with the reason the guard of `name` was lost, when it is. */
   lost(name: string): Promise<{ name: string; kind: string }> {
-    const signal = guards.get(name)!.signal;
-    return new Promise((resolve) =>
-      signal.addEventListener('abort', () => resolve({ name: signal.reason.name, kind: signal.reason.kind }), { once: true }),
-    );
+    const signal = guards.get(name)!.signal; // reading it may abort it at once (a lease past its deadline)
+    const reason = () => ({ name: signal.reason.name, kind: signal.reason.kind });
+    if (signal.aborted) return Promise.resolve(reason());
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(reason()), { once: true }));
   },
   sharedWorker(): Comlink.Remote<LockWorkerApi> {
     const worker = new SharedWorker(new URL('./lock-worker.ts', import.meta.url), { type: 'module', name: 'crosslock-e2e' });

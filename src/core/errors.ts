@@ -76,6 +76,25 @@ export class OptionRangeError extends RangeError {
   }
 }
 
+/** What went wrong with storage. */
+export type StorageErrorKind = 'unavailable' | 'blocked' | 'quota' | 'failed';
+
+/**
+ * IndexedDB failed: `'unavailable'` (it cannot be opened here), `'blocked'` (another connection
+ * keeps an old version open past the open timeout), `'quota'` (the origin is out of storage),
+ * `'failed'` (any other failure; `cause` has the browser's error).
+ */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    readonly kind: StorageErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The platform lacks what a backend needs (e.g. `navigator.locks` outside a secure context). */
 export class UnsupportedError extends Error {
   override readonly name = 'UnsupportedError';

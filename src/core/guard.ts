@@ -23,11 +23,14 @@ export class Guard implements LockGuard {
     readonly mode: LockMode,
     /** The backend's release; called at most once. */
     release: () => Promise<void>,
+    /** The backend's synchronous "still held?" check, run on every read of `signal`. */
+    private readonly check?: () => void,
   ) {
     this.#release = release;
   }
 
   get signal(): AbortSignal {
+    if (this.#releasing === undefined) this.check?.();
     this.#lost ??= new AbortController();
     return this.#lost.signal;
   }

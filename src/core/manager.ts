@@ -37,9 +37,15 @@ export interface AcquireRequest {
   readonly lost: (kind: LockLostKind, detail?: string) => void;
 }
 
-/** A granted request: how to give the lock back. Called at most once. */
+/** A granted request: how to give the lock back (called at most once), and how to check it is still held. */
 export interface Grant {
   release(): Promise<void>;
+  /**
+   * Called whenever the holder reads `guard.signal`: a backend that can tell synchronously that the
+   * lock is gone (a lease past its deadline) reports the loss here, so the signal never says "held"
+   * after the fact, whatever order the tasks of a thawed tab run in.
+   */
+  check?(): void;
 }
 
 export abstract class BaseLockManager implements LockManager {
@@ -160,10 +166,16 @@ export abstract class BaseLockManager implements LockManager {
       lost: (kind, detail) => (guard ? guard.lose(kind, detail) : (early ??= [kind, detail])),
     });
     if (!grant) return null;
-    const current = new Guard(name, full, request.mode, () => {
-      this.#held.delete(current);
-      return grant.release();
-    });
+    const current = new Guard(
+      name,
+      full,
+      request.mode,
+      () => {
+        this.#held.delete(current);
+        return grant.release();
+      },
+      grant.check,
+    );
     guard = current;
     this.#held.add(current);
     if (early) current.lose(...early);

@@ -46,6 +46,8 @@ export interface LockGuard extends AsyncDisposable {
    * Aborted, with a `LockLostError` as its reason, if the lock is ever lost behind the holder's back
    * (stolen, lease lost, manager closed). Not aborted by the holder's own `release()`.
    * Pass it to the work done under the lock so that work stops when the lock is gone.
+   * Reading it checks what can be checked synchronously (a lease past its deadline aborts it at once),
+   * so read `guard.signal.aborted` afresh rather than keeping an old answer.
    */
   readonly signal: AbortSignal;
   /** True once `release()` has been called (`close()` calls it for every guard it takes away). */

@@ -17,6 +17,8 @@ export interface ConformanceSpace {
 export interface ConformanceBackend {
   readonly name: string;
   space(): ConformanceSpace;
+  /** Waiting requests run a retry timer of their own (lease backends), so timer counts include it. */
+  readonly pollsWhileWaiting?: boolean;
   /**
    * Deviations from the contract that the platform under the backend imposes and the backend cannot
    * hide, each with the reason and its source. The suite then asserts the deviation as it is (so a

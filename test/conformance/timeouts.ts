@@ -33,13 +33,13 @@ export function timeoutCases(t: TestContext): void {
       await guard.release();
     });
 
-    it('waits for ever with timeout Infinity, and arms no timer for it', async () => {
+    it('waits for ever with timeout Infinity, and arms no timeout timer for it', async () => {
       const locks = t.manager();
       const guard = await locks.lock('x', { timeout: Infinity });
       fakeTimers();
       const waiter = track(locks.lock('x', { timeout: Infinity }));
       await untilPending(locks, 'x', 1);
-      expect(vi.getTimerCount()).toBe(0);
+      if (!t.backend.pollsWhileWaiting) expect(vi.getTimerCount()).toBe(0);
       await vi.advanceTimersByTimeAsync(2 ** 31);
       expect(waiter.settled).toBe(false);
       await guard.release();
@@ -82,7 +82,7 @@ export function timeoutCases(t: TestContext): void {
       const first = await locks.lock('x', { timeout: 10_000, signal: controller.signal });
       const waiter = track(locks.lock('x', { timeout: 10_000, signal: controller.signal }));
       await untilPending(locks, 'x', 1);
-      expect(vi.getTimerCount()).toBe(1);
+      expect(vi.getTimerCount()).toBeGreaterThanOrEqual(1); // the timeout (a lease backend adds its retry timer)
       await first.release();
       const second = await waiter.promise;
       const late = track(locks.lock('x', { timeout: 100, signal: controller.signal }));

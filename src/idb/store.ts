@@ -1,0 +1,158 @@
+/**
+ * The IndexedDB side of the lease backend: one object store of lease records keyed by full lock name.
+ * Every change runs `decide()` inside ONE readwrite transaction (get → decide → put) with no other
+ * await in between, so IndexedDB's transaction ordering makes the read-decide-write atomic across tabs.
+ *
+ * Robustness:
+ * - another tab upgrading the database (`versionchange`): we close our connection at once so we never
+ *   block it, and reopen on the next operation; a database already at a newer version is opened at
+ *   whatever version it has, as long as our store is there;
+ * - an open that stays `blocked` (some other connection refuses to close) fails after `openTimeout`
+ *   with `StorageError('blocked')` instead of hanging;
+ * - quota and other failures become `StorageError` with the browser's error as `cause`.
+ *
+ * Transactions are created synchronously when a connection is open, so callers control their order
+ * (IndexedDB runs overlapping readwrite transactions in creation order).
+ */
+import { openDB, type IDBPDatabase } from 'idb';
+import { StorageError, UnsupportedError } from '../core/errors.js';
+import { decide, type DecideInput, type Decision } from './decide.js';
+
+const STORE = 'leases';
+/** Version 1: the `leases` store. A later version adds stores; this code keeps working beside it. */
+const SCHEMA_VERSION = 1;
+
+export type Ask = Omit<DecideInput, 'now'>;
+
+export class LeaseStore {
+  #conn: IDBPDatabase | undefined;
+  #opening: Promise<IDBPDatabase> | undefined;
+
+  constructor(
+    readonly database: string,
+    private readonly openTimeout: number,
+  ) {}
+
+  /** Runs the lease rule for each (name, ask) in one transaction; decisions in the same order. */
+  run(items: ReadonlyArray<readonly [string, Ask]>): Promise<Decision[]> {
+    const conn = this.#conn;
+    return conn ? this.#transact(conn, items, true) : this.#open().then((db) => this.#transact(db, items, true));
+  }
+
+  /** Every stored record, by full name (read-only). */
+  async readAll(): Promise<Array<[string, unknown]>> {
+    const db = await this.#open();
+    try {
+      const tx = db.transaction(STORE, 'readonly');
+      const [keys, values] = await Promise.all([tx.store.getAllKeys(), tx.store.getAll(), tx.done]);
+      return keys.map((key, i) => [String(key), values[i]]);
+    } catch (error) {
+      throw storageError(error, 'read the lease records');
+    }
+  }
+
+  close(): void {
+    this.#conn?.close();
+    this.#conn = undefined;
+  }
+
+  async #transact(db: IDBPDatabase, items: ReadonlyArray<readonly [string, Ask]>, retry: boolean): Promise<Decision[]> {
+    let tx;
+    try {
+      tx = db.transaction(STORE, 'readwrite');
+    } catch (error) {
+      // The connection is closing (versionchange, or the browser closed it): reopen once.
+      if (retry && (error as Error).name === 'InvalidStateError') {
+        this.#forget(db);
+        return this.#transact(await this.#open(), items, false);
+      }
+      throw storageError(error, 'start a transaction');
+    }
+    try {
+      const decisions: Decision[] = [];
+      for (const [name, ask] of items) {
+        const stored: unknown = await tx.store.get(name);
+        const decision = decide(stored, { ...ask, now: Date.now() });
+        if (decision.write) tx.store.put(decision.write, name).catch(() => {}); // failure surfaces in tx.done
+        decisions.push(decision);
+      }
+      await tx.done;
+      return decisions;
+    } catch (error) {
+      throw storageError(error, `update the lease of "${items[0]?.[0]}"`);
+    }
+  }
+
+  #open(): Promise<IDBPDatabase> {
+    if (this.#conn) return Promise.resolve(this.#conn);
+    this.#opening ??= this.#connect().then(
+      (db) => {
+        this.#opening = undefined;
+        this.#conn = db;
+        return db;
+      },
+      (error: unknown) => {
+        this.#opening = undefined;
+        throw error;
+      },
+    );
+    return this.#opening;
+  }
+
+  #forget(db: IDBPDatabase): void {
+    if (this.#conn === db) this.#conn = undefined;
+    db.close();
+  }
+
+  async #connect(): Promise<IDBPDatabase> {
+    if (typeof globalThis.indexedDB === 'undefined') throw new UnsupportedError('IndexedDB is not available here');
+    let db: IDBPDatabase;
+    const callbacks = {
+      // Another tab wants a newer version: let it, and reopen on our next operation.
+      blocking: () => this.#forget(db),
+      terminated: () => {
+        if (this.#conn === db) this.#conn = undefined;
+      },
+    };
+    try {
+      db = await this.#timed(
+        openDB(this.database, SCHEMA_VERSION, {
+          ...callbacks,
+          upgrade: (upgrading) => {
+            if (!upgrading.objectStoreNames.contains(STORE)) upgrading.createObjectStore(STORE);
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'VersionError') throw storageError(error, `open database "${this.database}"`);
+      db = await this.#timed(openDB(this.database, undefined, callbacks)).catch((e: unknown) => {
+        throw storageError(e, `open database "${this.database}"`);
+      });
+    }
+    if (!db.objectStoreNames.contains(STORE)) {
+      db.close();
+      throw new StorageError('unavailable', `database "${this.database}" exists without a "${STORE}" store: it is not crosslock's`);
+    }
+    return db;
+  }
+
+  /** Gives up on an open that stays blocked; a connection that opens later is closed at once. */
+  #timed(opening: Promise<IDBPDatabase>): Promise<IDBPDatabase> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        opening.then((db) => db.close(), () => {});
+        reject(new StorageError('blocked', `opening database "${this.database}" stayed blocked for ${this.openTimeout} ms by another connection`));
+      }, this.openTimeout);
+    });
+    return Promise.race([opening, late]).finally(() => clearTimeout(timer));
+  }
+}
+
+function storageError(error: unknown, doing: string): Error {
+  if (error instanceof StorageError || error instanceof UnsupportedError) return error;
+  const name = (error as Error | undefined)?.name;
+  if (name === 'QuotaExceededError') return new StorageError('quota', `out of storage quota while trying to ${doing}`, { cause: error });
+  const kind = name === 'InvalidStateError' || name === 'UnknownError' ? 'unavailable' : 'failed';
+  return new StorageError(kind, `IndexedDB failed to ${doing}: ${name ?? 'unknown error'}`, { cause: error });
+}

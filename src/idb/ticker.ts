@@ -1,0 +1,74 @@
+/**
+ * The heartbeat: one tick every `interval` ms for lease renewal and waiting requests.
+ *
+ * In a hidden tab Chrome runs a page's timers at most once a second, and after a few minutes hidden at
+ * most once a minute ("intensive wake up throttling", https://chromestatus.com/feature/4718288976216064,
+ * crbug.com/1075553; it applies to timers of a Window). A lease renewed by page timers would lapse
+ * there. Timers in a dedicated worker are not throttled that way, and the worker's `postMessage` to the
+ * page is an ordinary task, not a timer. So ticks come from a tiny inline worker (a Blob URL: no file
+ * for the app's bundler to find) when one can be made, and from page timers otherwise (no Worker, or a
+ * Content-Security-Policy without `worker-src blob:`), where a long-hidden tab may lose its lease: the
+ * holder is then told through its guard's signal.
+ *
+ * A frozen tab (Page Lifecycle "frozen") runs neither; its lease expires, which is the point.
+ */
+
+const WORKER_SOURCE = 'let t;onmessage=e=>{clearInterval(t);if(e.data>0)t=setInterval(()=>postMessage(0),e.data)}';
+
+export class Ticker {
+  readonly #listeners = new Set<() => void>();
+  #stop: (() => void) | undefined;
+
+  constructor(private readonly interval: number) {}
+
+  /** Calls `listener` on every tick until the returned function is called. Ticks run only while someone listens. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    this.#stop ??= this.#start();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) {
+        this.#stop?.();
+        this.#stop = undefined;
+      }
+    };
+  }
+
+  #tick = (): void => {
+    for (const listener of [...this.#listeners]) listener();
+  };
+
+  #start(): () => void {
+    const worker = workerTicks(this.interval, this.#tick);
+    if (worker) return worker;
+    const timer = setInterval(this.#tick, this.interval);
+    return () => clearInterval(timer);
+  }
+}
+
+function workerTicks(interval: number, tick: () => void): (() => void) | undefined {
+  const scope = globalThis as { Worker?: typeof Worker; Blob?: typeof Blob; URL?: typeof URL; document?: unknown };
+  if (!scope.Worker || !scope.Blob || !scope.URL?.createObjectURL || !scope.document) return undefined;
+  let url: string | undefined;
+  try {
+    url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const worker = new Worker(url);
+    let fallback: ReturnType<typeof setInterval> | undefined;
+    worker.onmessage = tick;
+    // A Content-Security-Policy without `worker-src blob:` usually fails the worker with an error event
+    // rather than an exception: fall back to page timers then.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      fallback ??= setInterval(tick, interval);
+    };
+    worker.postMessage(interval);
+    return () => {
+      worker.terminate();
+      URL.revokeObjectURL(url!);
+      if (fallback !== undefined) clearInterval(fallback);
+    };
+  } catch {
+    if (url) URL.revokeObjectURL(url);
+    return undefined; // Workers unavailable or forbidden: page timers instead.
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The waiting requests of one manager, queued locally per lock name so that only the first of them
+ * talks to IndexedDB at a time (FIFO within the tab; the stored queue orders tabs).
+ *
+ * The first waiter of a name is served by one loop: ask (`wait` intent: take, or keep a place in the
+ * stored queue) → if refused, sleep until woken (a message said something changed), until the entry in
+ * the way expires, or for a backoff that doubles from `retryMs` to `renewMs` (the safety net for a lost
+ * message; `renewMs` also keeps the stored place from lapsing). Heartbeat ticks wake sleepers without
+ * resetting the backoff.
+ *
+ * A waiter that gives up (abort, timeout, close) is removed at once and rejected with its signal's
+ * reason; if it ever reached IndexedDB, a release transaction is created right away, so it runs after
+ * any attempt still in flight for it and leaves no trace in the stored queue.
+ */
+import type { LockLostKind } from '../core/errors.js';
+import type { Grant } from '../core/manager.js';
+import { randomId } from '../core/random.js';
+import type { LockMode } from '../core/types.js';
+import type { Decision } from './decide.js';
+import type { LeaseSettings } from './options.js';
+
+export interface Waiter {
+  readonly mode: LockMode;
+  /** Identifies this request in the stored queue, and its grant once granted. */
+  token: string;
+  readonly signal: AbortSignal;
+  readonly lost: (kind: LockLostKind, detail?: string) => void;
+}
+
+interface Entry extends Waiter {
+  resolve(grant: Grant): void;
+  reject(reason: unknown): void;
+  done: boolean;
+  /** Asked IndexedDB at least once, so a stored entry (or even a grant) may exist for its token. */
+  touched: boolean;
+  cleanup(): void;
+}
+
+export interface WaitingHooks {
+  attempt(name: string, waiter: Waiter): Promise<Decision>;
+  /** Removes a token from the stored record (creating the transaction now); never throws. */
+  abandon(name: string, token: string, mode: LockMode): void;
+  grant(name: string, waiter: Waiter, started: number): Grant;
+  readonly settings: Pick<LeaseSettings, 'retryMs' | 'renewMs'>;
+  /** The number of waiters changed. */
+  onBusy(): void;
+}
+
+export class Waiting {
+  readonly #queues = new Map<string, Entry[]>();
+  readonly #wakers = new Map<string, (reset: boolean) => void>();
+  readonly #loops = new Set<Promise<void>>();
+
+  constructor(private readonly hooks: WaitingHooks) {}
+
+  get size(): number {
+    let n = 0;
+    for (const queue of this.#queues.values()) n += queue.length;
+    return n;
+  }
+
+  busy(name: string): boolean {
+    return (this.#queues.get(name)?.length ?? 0) > 0;
+  }
+
+  all(): Array<[string, Waiter]> {
+    return [...this.#queues].flatMap(([name, queue]) => queue.map((e): [string, Waiter] => [name, e]));
+  }
+
+  enqueue(name: string, waiter: Waiter): Promise<Grant> {
+    return new Promise<Grant>((resolve, reject) => {
+      if (waiter.signal.aborted) {
+        reject(waiter.signal.reason);
+        return;
+      }
+      const entry: Entry = { ...waiter, resolve, reject, done: false, touched: false, cleanup: () => {} };
+      const onAbort = (): void => this.#abandon(name, entry, waiter.signal.reason);
+      waiter.signal.addEventListener('abort', onAbort, { once: true });
+      entry.cleanup = () => waiter.signal.removeEventListener('abort', onAbort);
+      let queue = this.#queues.get(name);
+      if (!queue) this.#queues.set(name, (queue = []));
+      queue.push(entry);
+      this.hooks.onBusy();
+      if (queue.length === 1) {
+        const loop = this.#serve(name, queue).finally(() => this.#loops.delete(loop));
+        this.#loops.add(loop);
+      }
+    });
+  }
+
+  /** Something changed for `name` (a release, a holder gone): its first waiter asks again now. */
+  wake(name: string): void {
+    this.#wakers.get(name)?.(true);
+  }
+
+  /** A heartbeat: every sleeping waiter asks again (refreshing its stored place); backoffs continue. */
+  wakeAll(): void {
+    for (const wake of [...this.#wakers.values()]) wake(false);
+  }
+
+  /**
+   * For `pagehide`: the stored places are about to be declared gone, so every waiter that has one gets
+   * a new token (it rejoins the queue when the page runs again). Returns the old tokens.
+   */
+  forgetPlaces(): Array<[string, { token: string; mode: LockMode }]> {
+    const old: Array<[string, { token: string; mode: LockMode }]> = [];
+    for (const [name, queue] of this.#queues) {
+      for (const entry of queue) {
+        if (!entry.touched) continue;
+        old.push([name, { token: entry.token, mode: entry.mode }]);
+        entry.token = randomId();
+        entry.touched = false;
+      }
+    }
+    return old;
+  }
+
+  /** Resolves once every serving loop has ended (after close, every waiter has been rejected). */
+  async drained(): Promise<void> {
+    await Promise.allSettled([...this.#loops]);
+  }
+
+  async #serve(name: string, queue: Entry[]): Promise<void> {
+    const { retryMs, renewMs } = this.hooks.settings;
+    let backoff = retryMs;
+    while (queue.length > 0) {
+      const entry = queue[0]!;
+      const started = Date.now();
+      entry.touched = true;
+      let decision: Decision;
+      try {
+        decision = await this.hooks.attempt(name, entry);
+      } catch (error) {
+        if (!entry.done) {
+          this.#remove(name, entry);
+          entry.reject(error);
+        }
+        continue;
+      }
+      if (entry.done) continue; // gave up meanwhile; its release transaction follows this attempt's
+      if (decision.verdict === 'take') {
+        this.#remove(name, entry);
+        backoff = retryMs;
+        entry.resolve(this.hooks.grant(name, entry, started));
+        continue;
+      }
+      const untilExpiry = decision.retryAt === undefined ? Infinity : Math.max(0, decision.retryAt - Date.now());
+      const delay = Math.min(backoff, untilExpiry, renewMs);
+      backoff = Math.min(backoff * 2, renewMs);
+      if (await this.#sleep(name, delay)) backoff = retryMs;
+    }
+  }
+
+  /** Sleeps up to `delay` ms; resolves true if woken by a message, false otherwise. */
+  #sleep(name: string, delay: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (reset: boolean): void => {
+        clearTimeout(timer);
+        if (this.#wakers.get(name) === finish) this.#wakers.delete(name);
+        resolve(reset);
+      };
+      const timer = setTimeout(() => finish(false), delay);
+      this.#wakers.set(name, finish);
+    });
+  }
+
+  #abandon(name: string, entry: Entry, reason: unknown): void {
+    if (entry.done) return;
+    this.#remove(name, entry);
+    if (entry.touched) this.hooks.abandon(name, entry.token, entry.mode);
+    entry.reject(reason);
+    this.wake(name);
+  }
+
+  #remove(name: string, entry: Entry): void {
+    entry.done = true;
+    entry.cleanup();
+    const queue = this.#queues.get(name);
+    const at = queue?.indexOf(entry) ?? -1;
+    if (queue && at >= 0) queue.splice(at, 1);
+    if (queue?.length === 0) this.#queues.delete(name);
+    this.hooks.onBusy();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * `platformDefault()`: the one place that chooses a backend.
+ *
+ * In a browser: Web Locks where `navigator.locks` exists; else IndexedDB leases; else the memory
+ * manager, which excludes nothing outside this tab. That last step is never silent: the selection says
+ * `realmOnly: true` and why, and `requireOrigin: true` turns it into an `UnsupportedError` instead (what a
+ * wallet wants). Outside a browser (Node, SSR) it picks the memory manager: one process is the realm.
+ * An explicit `backend` is honoured or fails; it is never swapped for another.
+ */
+import { InvalidOptionError, UnsupportedError, describe } from './core/errors.js';
+import { checkObject } from './core/options.js';
+import type { BackendName, LockManager, LockScope } from './core/types.js';
+import { IndexedDbLockManager } from './idb/manager.js';
+import type { IndexedDbLockManagerOptions } from './idb/options.js';
+import { MemoryLockManager } from './memory/manager.js';
+import { WebLockManager } from './web-locks/manager.js';
+
+export interface PlatformDefaultOptions {
+  /** Namespace for every name: `<prefix>.<name>`, e.g. a wallet fingerprint. Default: none. */
+  prefix?: string;
+  /** `'auto'` (default) detects; a backend name forces that backend (or throws `UnsupportedError`). */
+  backend?: BackendName | 'auto';
+  /** Throw `UnsupportedError` rather than fall back to a manager that only excludes within this tab. Default false. */
+  requireOrigin?: boolean;
+  /** Options of the IndexedDB lease backend when it is chosen. */
+  indexedDb?: Omit<IndexedDbLockManagerOptions, 'prefix'>;
+}
+
+export interface PlatformSelection {
+  readonly manager: LockManager;
+  readonly backend: BackendName;
+  readonly scope: LockScope;
+  /** True when the manager does not exclude other tabs or processes. An app with several tabs must check it. */
+  readonly realmOnly: boolean;
+  /** Why this backend was chosen (and, on a fallback, why the better ones were not). */
+  readonly reason: string;
+}
+
+const BACKENDS = ['auto', 'web-locks', 'indexeddb', 'memory'];
+
+export function platformDefault(options: PlatformDefaultOptions = {}): PlatformSelection {
+  const o = checkObject(options, ['prefix', 'backend', 'requireOrigin', 'indexedDb'], 'platformDefault()');
+  const backend = o.backend ?? 'auto';
+  if (typeof backend !== 'string' || !BACKENDS.includes(backend)) {
+    throw new InvalidOptionError('backend', `must be one of ${BACKENDS.join(', ')}, got ${describe(backend)}`);
+  }
+  if (o.requireOrigin !== undefined && typeof o.requireOrigin !== 'boolean') {
+    throw new InvalidOptionError('requireOrigin', `must be a boolean, got ${describe(o.requireOrigin)}`);
+  }
+  const prefix = o.prefix === undefined ? {} : { prefix: o.prefix as string };
+  const make: Record<BackendName, () => LockManager> = {
+    'web-locks': () => new WebLockManager(prefix),
+    indexeddb: () => new IndexedDbLockManager({ ...(o.indexedDb as object | undefined), ...prefix }),
+    memory: () => new MemoryLockManager(prefix),
+  };
+  const select = (manager: LockManager, reason: string): PlatformSelection => ({
+    manager,
+    backend: manager.backend,
+    scope: manager.scope,
+    realmOnly: manager.scope === 'realm',
+    reason,
+  });
+
+  if (backend !== 'auto') return select(make[backend as BackendName](), `${backend} was asked for`);
+  if (!inBrowser()) return select(make.memory(), 'not a browser (Node, SSR): one process is the whole realm');
+
+  const skipped: string[] = [];
+  for (const name of ['web-locks', 'indexeddb'] as const) {
+    try {
+      return select(make[name](), skipped.length ? `${name}; not ${skipped.join('; not ')}` : `${name} is available`);
+    } catch (error) {
+      if ((error as Error).name !== 'UnsupportedError') throw error;
+      skipped.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  const why = `no cross-tab lock here (${skipped.join('; ')})`;
+  if (o.requireOrigin === true) throw new UnsupportedError(`${why}, and requireOrigin was set`);
+  return select(make.memory(), `memory ONLY: locks exclude nothing outside this tab; ${why}`);
+}
+
+function inBrowser(): boolean {
+  return typeof globalThis.document !== 'undefined' || 'WorkerGlobalScope' in globalThis;
+}

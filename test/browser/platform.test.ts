@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { platformDefault, type LockManager } from '../../src/index.js';
+
+const made: LockManager[] = [];
+const restore: Array<() => void> = [];
+afterEach(async () => {
+  restore.splice(0).forEach((undo) => undo());
+  await Promise.all(made.splice(0).map((m) => m.close()));
+});
+
+/** Hides a browser API the way an old browser or an insecure context lacks it. */
+function hide(target: object, key: string): void {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
+  Object.defineProperty(target, key, { configurable: true, get: () => undefined });
+  restore.push(() => Object.defineProperty(target, key, descriptor));
+}
+
+describe('platformDefault in Chromium', () => {
+  it('picks Web Locks where they exist', () => {
+    const chosen = platformDefault();
+    made.push(chosen.manager);
+    expect(chosen).toMatchObject({ backend: 'web-locks', scope: 'origin', realmOnly: false, reason: 'web-locks is available' });
+  });
+
+  it('falls back to IndexedDB leases without navigator.locks, and says why', () => {
+    hide(Navigator.prototype, 'locks');
+    const chosen = platformDefault({ indexedDb: { database: `platform-${Math.random()}` } });
+    made.push(chosen.manager);
+    expect(chosen).toMatchObject({ backend: 'indexeddb', scope: 'origin', realmOnly: false });
+    expect(chosen.reason).toMatch(/not web-locks: .*Web Locks API/);
+  });
+
+  it('falls back to memory only loudly, and refuses to when told to', () => {
+    hide(Navigator.prototype, 'locks');
+    hide(globalThis, 'indexedDB');
+    const chosen = platformDefault();
+    made.push(chosen.manager);
+    expect(chosen).toMatchObject({ backend: 'memory', scope: 'realm', realmOnly: true });
+    expect(chosen.reason).toMatch(/memory ONLY/);
+    expect(() => platformDefault({ requireOrigin: true })).toThrow(expect.objectContaining({ name: 'UnsupportedError' }));
+  });
+});
