@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { chromium, type Page } from 'playwright';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
+import { failoverOnce, type Ending } from './failover.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -17,7 +18,7 @@ const option = (name: string): string | undefined => {
 };
 const quick = args.includes('--quick');
 const tabCounts = (option('tabs') ?? (quick ? '4' : '2,4,8')).split(',').map(Number);
-const adapters = (option('adapters') ?? 'raw,crosslock-web').split(',');
+const adapters = (option('adapters') ?? 'raw,crosslock-web,crosslock-idb').split(',');
 const seconds = Number(option('seconds') ?? (quick ? 2 : 4));
 const repeats = Number(option('repeats') ?? (quick ? 2 : 3));
 
@@ -102,6 +103,18 @@ try {
         `${String(tabs).padStart(2)} tabs  ${adapter.padEnd(16)} ${String(row.perSecond).padStart(7)} acq/s   handoff p50 ${row.handoffP50.toFixed(3)} ms  p99 ${row.handoffP99.toFixed(3)} ms   same-tab ${(row.sameTabShare * 100).toFixed(1)}%`,
       );
     }
+  }
+  // Failover after the holder is closed and after it crashes, median of several runs.
+  const failovers = Number(option('failovers') ?? (quick ? 3 : 5));
+  for (const adapter of adapters) {
+    const row: Record<string, unknown> = { adapter, kind: 'failover' };
+    for (const ending of ['close', 'crash'] as Ending[]) {
+      const times: number[] = [];
+      for (let i = 0; i < failovers; i++) times.push(await failoverOnce(browser, base, adapter, ending));
+      row[ending] = Math.round(median(times));
+    }
+    results.push(row);
+    console.log(`failover  ${adapter.padEnd(16)} after close ${String(row.close).padStart(5)} ms   after crash ${String(row.crash).padStart(5)} ms`);
   }
 } finally {
   await browser.close();

@@ -13,4 +13,8 @@ export const crosslockWeb: BenchAdapter = {
     onRelease();
     await guard.release();
   },
+  async hold(name) {
+    locks ??= new WebLockManager({ prefix: 'bench' });
+    await locks.lock(name, { timeout: Infinity });
+  },
 };

@@ -9,4 +9,7 @@ export const rawWebLocks: BenchAdapter = {
       onRelease();
     });
   },
+  hold(name) {
+    return new Promise((held) => void navigator.locks.request(name, () => (held(), new Promise<void>(() => {}))));
+  },
 };

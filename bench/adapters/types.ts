@@ -6,4 +6,6 @@ export interface BenchAdapter {
    * moment the holder lets go, so handoff latency can be measured from it.
    */
   run(name: string, critical: () => void, onRelease: () => void): Promise<void>;
+  /** Takes the lock and never gives it back (failover: the tab is then closed or crashed). */
+  hold(name: string): Promise<void>;
 }

@@ -77,10 +77,15 @@ describe('decide: every combination keeps the invariants', () => {
       }
       // Another owner's live hold is never taken away.
       for (const e of otherHolders) expect(after.holders.some((a) => a.token === e.token), label).toBe(true);
-      // The generation never goes down, and goes up exactly on a take by a new owner.
+      // The generation never goes down, and goes up exactly when the lock passes to a new owner:
+      // a fresh take by me, or a release handing it to a queued request of another owner.
+      const alreadyHeld = liveOnly(c.holders).some((e) => e.token === TOKEN);
       expect(after.generation >= before.generation, label).toBe(true);
       expect(after.generation - before.generation, label).toBe(d.generationUp ? 1 : 0);
-      expect(d.generationUp, label).toBe(d.verdict === 'take' && c.last !== ME);
+      expect(d.generationUp, label).toBe(
+        (d.verdict === 'take' && !alreadyHeld && c.last !== ME) || (d.verdict === 'released' && d.promoted.some((e) => e.owner !== c.last)),
+      );
+      if (d.verdict !== 'released') expect(d.promoted, label).toEqual([]);
       // What is written is what the decision says the record now is.
       if (d.write) expect(d.write, label).toEqual(after);
 
@@ -89,9 +94,12 @@ describe('decide: every combination keeps the invariants', () => {
           expect(['acquire', 'wait'], label).toContain(c.intent);
           const blockers = c.mode === 'exclusive' ? otherHolders : otherHolders.filter((e) => e.mode === 'exclusive');
           expect(blockers, label).toEqual([]);
-          expect(after.holders.filter((e) => e.token === TOKEN), label).toEqual([{ owner: ME, token: TOKEN, mode: c.mode, expires: NOW + LEASE }]);
+          expect(after.holders.filter((e) => e.token === TOKEN), label).toHaveLength(1);
           expect(after.queue.some((e) => e.token === TOKEN), label).toBe(false);
-          expect(after.lastOwner, label).toBe(ME);
+          if (!alreadyHeld) {
+            expect(after.holders.find((e) => e.token === TOKEN), label).toEqual({ owner: ME, token: TOKEN, mode: c.mode, expires: NOW + LEASE });
+            expect(after.lastOwner, label).toBe(ME);
+          }
           break;
         }
         case 'refuse':
@@ -108,10 +116,23 @@ describe('decide: every combination keeps the invariants', () => {
           expect(c.intent).toBe('renew');
           expect(liveOnly(c.holders).some((e) => e.token === TOKEN), label).toBe(false);
           break;
-        case 'released':
+        case 'released': {
           expect(c.intent).toBe('release');
           expect([...after.holders, ...after.queue].some((e) => e.token === TOKEN), label).toBe(false);
+          // Handed over to a prefix of the queue, only when what remains held allows it.
+          const waiting = liveOnly(c.queue).filter((e) => e.token !== TOKEN);
+          expect(d.promoted.map((e) => e.token), label).toEqual(waiting.slice(0, d.promoted.length).map((e) => e.token));
+          expect(after.queue.map((e) => e.token), label).toEqual(waiting.slice(d.promoted.length).map((e) => e.token));
+          for (const e of d.promoted) expect(after.holders, label).toContainEqual({ ...e, expires: NOW + LEASE });
+          const stillHeld = otherHolders;
+          const next = waiting[d.promoted.length];
+          if (next && (c.holders.some((e) => e.token === TOKEN) || c.queue.some((e) => e.token === TOKEN))) {
+            // Whoever is next and was not promoted was not allowed in beside what is held now.
+            const blocked = next.mode === 'exclusive' ? stillHeld.length + d.promoted.length > 0 : [...stillHeld, ...d.promoted].some((e) => e.mode === 'exclusive');
+            expect(blocked, label).toBe(true);
+          }
           break;
+        }
       }
     }
   });
@@ -142,6 +163,24 @@ describe('decide: the verdicts that matter', () => {
     ['not re-entrant: my other grant blocks me', HOLDERS['my other grant exclusive']!, [], 'acquire', 'exclusive', 'refuse'],
   ] as const)('%s → %s', (_, holders, queue, intent, mode, verdict) => {
     expect(row([...holders], [...queue], intent, mode).verdict).toBe(verdict);
+  });
+
+  it('hands the lock over on release: to the first exclusive waiter, or to every shared one at the head', () => {
+    const exclusive = row([live(ME, TOKEN, 'exclusive')], [live('b', 'b1', 'exclusive'), live('c', 'c1', 'exclusive')], 'release', 'exclusive', ME);
+    expect(exclusive.promoted.map((e) => e.token)).toEqual(['b1']);
+    expect(exclusive.record).toMatchObject({ generation: 43, lastOwner: 'b', queue: [expect.objectContaining({ token: 'c1' })] });
+    const shared = row([live(ME, TOKEN, 'exclusive')], [live('b', 'b1', 'shared'), live('c', 'c1', 'shared'), live('d', 'd1', 'exclusive')], 'release', 'exclusive', ME);
+    expect(shared.promoted.map((e) => e.token)).toEqual(['b1', 'c1']);
+    const blocked = row([live(ME, TOKEN, 'shared'), live('o', 'o1', 'shared')], [live('b', 'b1', 'exclusive')], 'release', 'shared', ME);
+    expect(blocked.promoted).toEqual([]);
+    const sameOwner = row([live(ME, TOKEN, 'exclusive')], [live(ME, 'mine-2', 'exclusive')], 'release', 'exclusive', ME);
+    expect(sameOwner).toMatchObject({ generationUp: false, record: { generation: 42 } });
+  });
+
+  it('tells a request that was handed the lock, and asks again, that it holds it', () => {
+    const handedOver = row([live(ME, TOKEN, 'exclusive', 1400)], [], 'wait', 'exclusive', ME);
+    expect(handedOver).toMatchObject({ verdict: 'take', generationUp: false });
+    expect(handedOver.write?.holders[0]?.expires).toBe(NOW + LEASE); // renewed: the asker's deadline stays inside it
   });
 
   it('raises the generation only when the owner changes', () => {

@@ -13,6 +13,12 @@
  * - `wait` joins the queue (or refreshes its place) when refused; waiters refresh their entry like
  *   holders renew theirs, so a dead waiter's place lapses after one lease.
  *
+ * - `release` hands the lock over directly: in the same transaction, the requests first in the stored
+ *   queue that the remaining holders allow (one exclusive, or every shared one at the head) become
+ *   holders (`promoted`), and the releaser tells them by message. A promoted request that asks again
+ *   (the message was lost) finds itself holding and is told `take`. A promoted request whose tab died
+ *   holds until its lease lapses, as any holder would.
+ *
  * Generation: goes up by one whenever the lock is granted to an owner other than the last one to take
  * it; the same owner taking it again keeps it.
  */
@@ -46,6 +52,8 @@ export interface Decision {
   readonly generationUp: boolean;
   /** On refuse: the earliest expiry among the entries in the way, when it is worth trying again. */
   readonly retryAt: number | undefined;
+  /** On release: the queued requests that now hold the lock (direct handoff). */
+  readonly promoted: readonly Entry[];
   /** The stored value was not a valid record and was replaced. */
   readonly corrupt: boolean;
 }
@@ -61,6 +69,7 @@ export function decide(stored: unknown, input: DecideInput): Decision {
     record: next,
     generationUp: false,
     retryAt: undefined,
+    promoted: [],
     corrupt,
     ...extra,
   });
@@ -71,13 +80,31 @@ export function decide(stored: unknown, input: DecideInput): Decision {
     const holders = record.holders.filter((e) => !mine(e));
     const queue = record.queue.filter((e) => !mine(e));
     const gone = holders.length !== record.holders.length || queue.length !== record.queue.length;
-    return answer('released', { ...record, holders, queue }, changed || gone);
+    const promoted = gone ? grantableHead(holders, queue) : [];
+    if (promoted.length === 0) return answer('released', { ...record, holders, queue }, changed || gone);
+    const granted = promoted.map((e) => ({ ...e, expires: now + lease }));
+    const generationUp = promoted.some((e) => e.owner !== record.lastOwner);
+    const next: LeaseRecord = {
+      v: 1,
+      generation: record.generation + (generationUp ? 1 : 0),
+      lastOwner: promoted[promoted.length - 1]!.owner,
+      holders: [...holders, ...granted],
+      queue: queue.slice(promoted.length),
+    };
+    return answer('released', next, true, { promoted: granted, generationUp });
   }
 
   if (intent === 'renew') {
     if (!record.holders.some(mine)) return answer('lost', record, changed);
     const holders = record.holders.map((e) => (mine(e) ? { ...e, expires: now + lease } : e));
     return answer('extend', { ...record, holders }, true);
+  }
+
+  // Already holding: handed over by a release whose message did not arrive (or arrived after this ask).
+  // Renewed here, so the asker's deadline (its ask's start + lease) is never later than the stored expiry.
+  if (record.holders.some(mine)) {
+    const holders = record.holders.map((e) => (mine(e) ? { ...e, expires: now + lease } : e));
+    return answer('take', { ...record, holders, queue: record.queue.filter((e) => !mine(e)) }, true);
   }
 
   const at = record.queue.findIndex(mine);
@@ -87,7 +114,7 @@ export function decide(stored: unknown, input: DecideInput): Decision {
   const aheadOk =
     intent === 'acquire' ? record.queue.length === 0 : mode === 'exclusive' ? ahead.length === 0 : ahead.every((e) => e.mode === 'shared');
 
-  if (heldOk && aheadOk && !record.holders.some(mine)) {
+  if (heldOk && aheadOk) {
     const generationUp = record.lastOwner !== owner;
     const next: LeaseRecord = {
       v: 1,
@@ -105,4 +132,18 @@ export function decide(stored: unknown, input: DecideInput): Decision {
   // wait: keep (or take) a place in the queue, refreshed to a full lease.
   const placed = at >= 0 ? record.queue.map((e) => (mine(e) ? entry : e)) : [...record.queue, entry];
   return answer('refuse', { ...record, queue: placed }, true, { retryAt });
+}
+
+/** The requests at the head of the queue that the holders allow in: one exclusive, or every leading shared one. */
+function grantableHead(holders: readonly Entry[], queue: readonly Entry[]): Entry[] {
+  const first = queue[0];
+  if (!first) return [];
+  if (first.mode === 'exclusive') return holders.length === 0 ? [first] : [];
+  if (holders.some((h) => h.mode === 'exclusive')) return [];
+  const shared: Entry[] = [];
+  for (const e of queue) {
+    if (e.mode !== 'shared') break;
+    shared.push(e);
+  }
+  return shared;
 }

@@ -21,7 +21,7 @@ import { UnsupportedError, type LockLostKind } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
 import { randomId } from '../core/random.js';
 import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
-import type { Intent } from './decide.js';
+import type { Decision, Intent } from './decide.js';
 import { leaseSettings, type IndexedDbLockManagerOptions, type LeaseSettings } from './options.js';
 import { Waiting } from './waiting.js';
 import { normalise } from './record.js';
@@ -37,7 +37,13 @@ interface Held {
   readonly lost: (kind: LockLostKind, detail?: string) => void;
 }
 
-type Message = { t: 'released'; name: string } | { t: 'dead'; tokens: string[]; names: string[] };
+/**
+ * `granted`: requests a release handed the lock to (with their lease's expiry); `queued`: whether
+ * requests still wait in the stored queue (then only the granted ones need to act).
+ */
+type Message =
+  | { t: 'released'; name: string; granted: Array<{ token: string; expires: number }>; queued: boolean }
+  | { t: 'dead'; tokens: string[]; names: string[] };
 
 export class IndexedDbLockManager extends BaseLockManager {
   readonly backend = 'indexeddb';
@@ -64,7 +70,7 @@ export class IndexedDbLockManager extends BaseLockManager {
     this.#ticker = new Ticker(settings.renewMs);
     this.#waiting = new Waiting({
       attempt: (name, waiter) => this.#run(name, waiter.token, waiter.mode, 'wait'),
-      abandon: (name, token, mode) => void this.#run(name, token, mode, 'release').then(() => this.#announce(name), () => {}),
+      abandon: (name, token, mode) => void this.#run(name, token, mode, 'release').then((d) => this.#announce(name, d), () => {}),
       grant: (name, waiter, started) => this.#grant(name, waiter.mode, waiter.token, started, waiter.lost),
       settings,
       onBusy: () => this.#tickWhileBusy(),
@@ -101,8 +107,8 @@ export class IndexedDbLockManager extends BaseLockManager {
   }
 
   protected override async dispose(): Promise<void> {
-    this.#untick?.();
     this.#untick = undefined;
+    this.#ticker.stop();
     this.#channel?.close();
     if (typeof removeEventListener === 'function') {
       removeEventListener('pagehide', this.#onPageHide);
@@ -130,8 +136,8 @@ export class IndexedDbLockManager extends BaseLockManager {
       release: async () => {
         this.#held.delete(token);
         this.#tickWhileBusy();
-        await this.#run(name, token, mode, 'release');
-        this.#announce(name);
+        const decision = await this.#run(name, token, mode, 'release');
+        this.#announce(name, decision);
       },
     };
   }
@@ -181,9 +187,18 @@ export class IndexedDbLockManager extends BaseLockManager {
     }
   }
 
-  #announce(name: string): void {
-    this.#post({ t: 'released', name });
-    this.#waiting.wake(name);
+  /** After a release: hand the lock to the requests it was given to, and wake the rest if worth it. */
+  #announce(name: string, decision: Pick<Decision, 'promoted' | 'record'>): void {
+    const granted = decision.promoted.map(({ token, expires }) => ({ token, expires }));
+    const message: Message = { t: 'released', name, granted, queued: decision.record.queue.length > 0 };
+    this.#post(message);
+    this.#receive(message);
+  }
+
+  /** A release (ours or another tab's): take over what was handed to our requests, or try again. */
+  #receive(message: Extract<Message, { t: 'released' }>): void {
+    for (const { token, expires } of message.granted) this.#waiting.handedOver(message.name, token, expires - this.settings.leaseMs);
+    if (message.granted.length === 0 && !message.queued) this.#waiting.wake(message.name);
   }
 
   #post(message: Message): void {
@@ -202,7 +217,7 @@ export class IndexedDbLockManager extends BaseLockManager {
 
   #onMessage = (event: MessageEvent<Message>): void => {
     const message = event.data;
-    if (message?.t === 'released') this.#waiting.wake(message.name);
+    if (message?.t === 'released') this.#receive(message);
     if (message?.t === 'dead') {
       const until = Date.now() + this.settings.leaseMs;
       for (const token of message.tokens) this.#dead.set(token, until);
@@ -222,7 +237,7 @@ export class IndexedDbLockManager extends BaseLockManager {
     this.#post({ t: 'dead', tokens, names: [...held.map((h) => h.name), ...waiting.map(([name]) => name)] });
     for (const h of held) {
       this.#lose(h, 'closed', 'the page was hidden (pagehide) and gave its locks up');
-      void this.#run(h.name, h.token, h.mode, 'release').catch(() => {});
+      void this.#run(h.name, h.token, h.mode, 'release').then((d) => this.#announce(h.name, d), () => {});
     }
   };
 

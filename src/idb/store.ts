@@ -59,7 +59,9 @@ export class LeaseStore {
   async #transact(db: IDBPDatabase, items: ReadonlyArray<readonly [string, Ask]>, retry: boolean): Promise<Decision[]> {
     let tx;
     try {
-      tx = db.transaction(STORE, 'readwrite');
+      // Relaxed: no flush to disk per commit. A lease means nothing after the machine stops (every holder
+      // stopped too), so durability buys nothing here and costs most of a transaction's time.
+      tx = db.transaction(STORE, 'readwrite', { durability: 'relaxed' });
     } catch (error) {
       // The connection is closing (versionchange, or the browser closed it): reopen once.
       if (retry && (error as Error).name === 'InvalidStateError') {

@@ -21,20 +21,26 @@ export class Ticker {
 
   constructor(private readonly interval: number) {}
 
-  /** Calls `listener` on every tick until the returned function is called. Ticks run only while someone listens. */
+  /**
+   * Calls `listener` on every tick until the returned function is called. Ticks stop one whole
+   * interval after the last listener left (checked on the tick itself, no extra timer): a tab that
+   * takes and releases locks in a loop must not start and end a worker on every lock.
+   */
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);
     this.#stop ??= this.#start();
-    return () => {
-      this.#listeners.delete(listener);
-      if (this.#listeners.size === 0) {
-        this.#stop?.();
-        this.#stop = undefined;
-      }
-    };
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** Stops ticking now (the owner is closing). */
+  stop(): void {
+    this.#listeners.clear();
+    this.#stop?.();
+    this.#stop = undefined;
   }
 
   #tick = (): void => {
+    if (this.#listeners.size === 0) this.stop();
     for (const listener of [...this.#listeners]) listener();
   };
 

@@ -88,9 +88,22 @@ export class Waiting {
     });
   }
 
-  /** Something changed for `name` (a release, a holder gone): its first waiter asks again now. */
+  /** Something changed for `name` (a release with nobody queued, a holder gone): its first waiter asks again now. */
   wake(name: string): void {
     this.#wakers.get(name)?.(true);
+  }
+
+  /**
+   * A release handed the lock to the request with `token` (direct handoff): it holds it from now,
+   * its lease having started at `started`. Unknown or finished tokens are ignored (a request that gave
+   * up meanwhile has a release transaction on its way, which undoes the handoff).
+   */
+  handedOver(name: string, token: string, started: number): void {
+    const entry = this.#queues.get(name)?.find((e) => e.token === token);
+    if (!entry || entry.done) return;
+    this.#remove(name, entry);
+    entry.resolve(this.hooks.grant(name, entry, started));
+    this.wake(name); // the loop moves on to the next request of this tab
   }
 
   /** A heartbeat: every sleeping waiter asks again (refreshing its stored place); backoffs continue. */

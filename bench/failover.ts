@@ -1,0 +1,33 @@
+/**
+ * Failover: tab A holds the lock, tab B waits for it; A is closed (no beforeunload) or its renderer is
+ * crashed (CDP Page.crash); the time from that moment (Node's wall clock) to B's acquisition (the
+ * page's wall clock, the same machine's) is the failover time.
+ */
+import type { Browser } from 'playwright';
+
+export type Ending = 'close' | 'crash';
+
+export async function failoverOnce(browser: Browser, base: string, adapter: string, ending: Ending): Promise<number> {
+  const context = await browser.newContext();
+  try {
+    const [holder, waiter] = await Promise.all([context.newPage(), context.newPage()]);
+    for (const page of [holder!, waiter!]) {
+      await page.goto(`${base}bench/pages/bench.html`);
+      await page.waitForFunction(() => 'bench' in window);
+    }
+    await holder!.evaluate((a) => window.bench.hold(a, 'failover'), adapter);
+    const acquired = waiter!.evaluate((a) => window.bench.waitFor(a, 'failover'), adapter);
+    // Let the waiter's request reach the backend (a round trip through the page is enough).
+    await waiter!.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+    const cdp = ending === 'crash' ? await context.newCDPSession(holder!) : undefined;
+    const ended = Date.now();
+    if (cdp) {
+      cdp.send('Page.crash').catch(() => {});
+    } else {
+      await holder!.close({ runBeforeUnload: false });
+    }
+    return (await acquired) - ended;
+  } finally {
+    await context.close();
+  }
+}
