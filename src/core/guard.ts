@@ -21,6 +21,8 @@ export class Guard implements LockGuard {
     /** The name with the manager's prefix, as the backend knows it. */
     readonly fullName: string,
     readonly mode: LockMode,
+    readonly generation: number | undefined,
+    readonly poisoned: boolean | undefined,
     /** The backend's release; called at most once. */
     release: () => Promise<void>,
     /** The backend's synchronous "still held?" check, run on every read of `signal`. */

@@ -33,6 +33,8 @@ export interface AcquireRequest {
   readonly signal: AbortSignal | undefined;
   /** Backend-specific options the caller passed (e.g. `steal`). */
   readonly extra: Readonly<Record<string, unknown>>;
+  /** Whether the grant must carry the lock's generation (false: `unchecked`, no bookkeeping). */
+  readonly checked: boolean;
   /** Tells the holder the lock was lost behind its back; aborts the guard's signal. */
   readonly lost: (kind: LockLostKind, detail?: string) => void;
 }
@@ -40,12 +42,33 @@ export interface AcquireRequest {
 /** A granted request: how to give the lock back (called at most once), and how to check it is still held. */
 export interface Grant {
   release(): Promise<void>;
+  /** The lock's generation at this grant; required when the request was checked. */
+  readonly generation?: number;
+  /** What `FencedStore` needs to check this grant in the backend's own storage, if it has any. */
+  readonly fence?: Fence;
   /**
    * Called whenever the holder reads `guard.signal`: a backend that can tell synchronously that the
    * lock is gone (a lease past its deadline) reports the loss here, so the signal never says "held"
    * after the fact, whatever order the tasks of a thawed tab run in.
    */
   check?(): void;
+}
+
+/** Where a grant's generation lives, so `FencedStore` can check it in the same transaction as a write. */
+export interface Fence {
+  /** The IndexedDB database holding the lock records. */
+  readonly database: string;
+  /** The full lock name (the record's key). */
+  readonly name: string;
+  /** For leases: the grant's token, which must still hold a live lease. */
+  readonly token?: string;
+}
+
+const fences = new WeakMap<LockGuard, { fence: Fence; generation: number }>();
+
+/** The fence of a guard handed out by a crosslock manager, if its backend keeps generations in storage. */
+export function fenceOf(guard: LockGuard): { fence: Fence; generation: number } | undefined {
+  return fences.get(guard);
 }
 
 export abstract class BaseLockManager implements LockManager {
@@ -55,6 +78,8 @@ export abstract class BaseLockManager implements LockManager {
   readonly clientId: string = randomId();
   readonly #closing = new AbortController();
   readonly #held = new Set<Guard>();
+  /** The generation of this manager's last grant of each name: what `poisoned` compares with. */
+  readonly #lastSeen = new Map<string, number>();
   #closed: Promise<void> | undefined;
 
   constructor(prefix: unknown) {
@@ -78,9 +103,9 @@ export abstract class BaseLockManager implements LockManager {
 
   async tryLock(name: string, options?: TryLockOptions): Promise<LockGuard | null> {
     const full = fullName(this.prefix, name);
-    const mode = parseTryLockOptions(options);
+    const { mode, checked } = parseTryLockOptions(options);
     this.#throwIfClosed();
-    return this.#acquire(name, full, { mode, signal: undefined, extra: NO_EXTRA });
+    return this.#acquire(name, full, { mode, checked, signal: undefined, extra: NO_EXTRA });
   }
 
   async withLock<T>(name: string, options: LockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
@@ -156,7 +181,7 @@ export abstract class BaseLockManager implements LockManager {
   async #acquire(
     name: string,
     full: string,
-    request: Pick<AcquireRequest, 'mode' | 'signal' | 'extra'>,
+    request: Pick<AcquireRequest, 'mode' | 'signal' | 'extra' | 'checked'>,
   ): Promise<Guard | null> {
     let guard: Guard | undefined;
     let early: [LockLostKind, string | undefined] | undefined;
@@ -166,10 +191,20 @@ export abstract class BaseLockManager implements LockManager {
       lost: (kind, detail) => (guard ? guard.lose(kind, detail) : (early ??= [kind, detail])),
     });
     if (!grant) return null;
+    let generation: number | undefined;
+    let poisoned: boolean | undefined;
+    if (request.checked) {
+      generation = grant.generation;
+      if (generation === undefined) throw new Error(`crosslock: backend ${this.backend} granted a checked request without a generation`);
+      poisoned = this.#lastSeen.get(full) !== generation;
+      this.#lastSeen.set(full, generation);
+    }
     const current = new Guard(
       name,
       full,
       request.mode,
+      generation,
+      poisoned,
       () => {
         this.#held.delete(current);
         return grant.release();
@@ -178,6 +213,7 @@ export abstract class BaseLockManager implements LockManager {
     );
     guard = current;
     this.#held.add(current);
+    if (generation !== undefined && grant.fence) fences.set(current, { fence: grant.fence, generation });
     if (early) current.lose(...early);
     if (this.#closing.signal.aborted) {
       // Granted while close() ran: give it straight back rather than hand out a guard of a closed manager.

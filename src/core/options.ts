@@ -11,6 +11,7 @@ export interface ParsedLockOptions {
   timeout: number;
   signal: AbortSignal | undefined;
   mode: LockMode;
+  checked: boolean;
   /** Backend-specific keys the caller passed, already known to be allowed. */
   extra: Readonly<Record<string, unknown>>;
 }
@@ -59,7 +60,13 @@ export function checkSignal(signal: unknown): AbortSignal | undefined {
   return signal as AbortSignal;
 }
 
-const LOCK_KEYS: readonly string[] = ['timeout', 'signal', 'mode'];
+const LOCK_KEYS: readonly string[] = ['timeout', 'signal', 'mode', 'unchecked'];
+
+export function checkChecked(unchecked: unknown): boolean {
+  if (unchecked === undefined || unchecked === false) return true;
+  if (unchecked === true) return false;
+  throw new InvalidOptionError('unchecked', `must be a boolean, got ${describe(unchecked)}`);
+}
 export const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Checks the options of `lock()`/`withLock()`; `extraKeys` are backend-specific keys (e.g. `steal`). */
@@ -67,11 +74,12 @@ export function parseLockOptions(options: unknown, call: string, extraKeys: read
   const o = checkObject(options, LOCK_KEYS, call, extraKeys);
   let extra = NO_EXTRA;
   for (const key of extraKeys) if (o[key] !== undefined) extra = { ...extra, [key]: o[key] };
-  return { timeout: checkTimeout(o.timeout), signal: checkSignal(o.signal), mode: checkMode(o.mode), extra };
+  return { timeout: checkTimeout(o.timeout), signal: checkSignal(o.signal), mode: checkMode(o.mode), checked: checkChecked(o.unchecked), extra };
 }
 
 /** Checks the options of `tryLock()`, which never waits and so takes no timeout or signal. */
-export function parseTryLockOptions(options: unknown): LockMode {
-  if (options === undefined) return 'exclusive';
-  return checkMode(checkObject(options, ['mode'], 'tryLock()').mode);
+export function parseTryLockOptions(options: unknown): { mode: LockMode; checked: boolean } {
+  if (options === undefined) return { mode: 'exclusive', checked: true };
+  const o = checkObject(options, ['mode', 'unchecked'], 'tryLock()');
+  return { mode: checkMode(o.mode), checked: checkChecked(o.unchecked) };
 }

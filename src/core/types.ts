@@ -30,11 +30,15 @@ export interface LockOptions {
   signal?: AbortSignal;
   /** Default `'exclusive'`. */
   mode?: LockMode;
+  /** Skip generation bookkeeping (see `LockGuard.generation`). Default `false`. */
+  unchecked?: boolean;
 }
 
 export interface TryLockOptions {
   /** Default `'exclusive'`. */
   mode?: LockMode;
+  /** Skip generation bookkeeping (see `LockGuard.generation`). Default `false`. */
+  unchecked?: boolean;
 }
 
 /** A held lock. Release it exactly once (more calls are harmless), or let `await using` do it. */
@@ -50,6 +54,20 @@ export interface LockGuard extends AsyncDisposable {
    * so read `guard.signal.aborted` afresh rather than keeping an old answer.
    */
   readonly signal: AbortSignal;
+  /**
+   * The lock's generation at this grant: a number that only goes up for a lock name, across every
+   * tab sharing the backend, and goes up exactly when the lock is granted to a different holder (a
+   * manager: one per tab) than the last one; the same holder taking it again keeps it. It is the
+   * fencing token `FencedStore` checks. `undefined` for `unchecked` grants.
+   */
+  readonly generation: number | undefined;
+  /**
+   * Whether another holder may have changed what this holder cached since it last held the lock, so
+   * it must reload: true on its first grant of this name, and whenever the generation moved since its
+   * last grant (another holder took it: after a steal, or after this holder lost its lease and another
+   * tab took over). False when this holder was the last one to hold it. `undefined` for `unchecked` grants.
+   */
+  readonly poisoned: boolean | undefined;
   /** True once `release()` has been called (`close()` calls it for every guard it takes away). */
   readonly released: boolean;
   /** Gives the lock up. Idempotent: later calls return the first call's promise. */

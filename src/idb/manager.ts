@@ -42,7 +42,7 @@ interface Held {
  * requests still wait in the stored queue (then only the granted ones need to act).
  */
 type Message =
-  | { t: 'released'; name: string; granted: Array<{ token: string; expires: number }>; queued: boolean }
+  | { t: 'released'; name: string; granted: Array<{ token: string; expires: number }>; generation: number; queued: boolean }
   | { t: 'dead'; tokens: string[]; names: string[] };
 
 export class IndexedDbLockManager extends BaseLockManager {
@@ -71,7 +71,7 @@ export class IndexedDbLockManager extends BaseLockManager {
     this.#waiting = new Waiting({
       attempt: (name, waiter) => this.#run(name, waiter.token, waiter.mode, 'wait'),
       abandon: (name, token, mode) => void this.#run(name, token, mode, 'release').then((d) => this.#announce(name, d), () => {}),
-      grant: (name, waiter, started) => this.#grant(name, waiter.mode, waiter.token, started, waiter.lost),
+      grant: (name, waiter, started, generation) => this.#grant(name, waiter.mode, waiter.token, started, generation, waiter.lost),
       settings,
       onBusy: () => this.#tickWhileBusy(),
     });
@@ -85,7 +85,7 @@ export class IndexedDbLockManager extends BaseLockManager {
     const token = randomId();
     const started = Date.now();
     const decision = await this.#run(name, token, mode, 'acquire');
-    return decision.verdict === 'take' ? this.#grant(name, mode, token, started, lost) : null;
+    return decision.verdict === 'take' ? this.#grant(name, mode, token, started, decision.record.generation, lost) : null;
   }
 
   protected async snapshot(): Promise<LockSnapshot> {
@@ -124,11 +124,13 @@ export class IndexedDbLockManager extends BaseLockManager {
     return this.#store.run([[name, ask]]).then(([decision]) => decision!);
   }
 
-  #grant(name: string, mode: LockMode, token: string, started: number, lost: Held['lost']): Grant {
+  #grant(name: string, mode: LockMode, token: string, started: number, generation: number, lost: Held['lost']): Grant {
     const held: Held = { name, mode, token, deadline: started + this.settings.leaseMs, lost };
     this.#held.set(token, held);
     this.#tickWhileBusy();
     return {
+      generation,
+      fence: { database: this.settings.database, name, token },
       check: () => {
         const now = Date.now();
         if (now >= held.deadline) this.#lose(held, 'expired', `its lease ran out ${now - held.deadline} ms ago without renewal`);
@@ -190,14 +192,16 @@ export class IndexedDbLockManager extends BaseLockManager {
   /** After a release: hand the lock to the requests it was given to, and wake the rest if worth it. */
   #announce(name: string, decision: Pick<Decision, 'promoted' | 'record'>): void {
     const granted = decision.promoted.map(({ token, expires }) => ({ token, expires }));
-    const message: Message = { t: 'released', name, granted, queued: decision.record.queue.length > 0 };
+    const message: Message = { t: 'released', name, granted, generation: decision.record.generation, queued: decision.record.queue.length > 0 };
     this.#post(message);
     this.#receive(message);
   }
 
   /** A release (ours or another tab's): take over what was handed to our requests, or try again. */
   #receive(message: Extract<Message, { t: 'released' }>): void {
-    for (const { token, expires } of message.granted) this.#waiting.handedOver(message.name, token, expires - this.settings.leaseMs);
+    for (const { token, expires } of message.granted) {
+      this.#waiting.handedOver(message.name, token, expires - this.settings.leaseMs, message.generation);
+    }
     if (message.granted.length === 0 && !message.queued) this.#waiting.wake(message.name);
   }
 

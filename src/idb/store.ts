@@ -16,13 +16,15 @@
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import { StorageError, UnsupportedError } from '../core/errors.js';
-import { decide, type DecideInput, type Decision } from './decide.js';
+import { decide, recordGrant, type DecideInput, type Decision } from './decide.js';
+import type { LeaseRecord } from './record.js';
 
 const STORE = 'leases';
 /** Version 1: the `leases` store. A later version adds stores; this code keeps working beside it. */
 const SCHEMA_VERSION = 1;
 
 export type Ask = Omit<DecideInput, 'now'>;
+type Rule<R> = (stored: unknown, now: number) => R;
 
 export class LeaseStore {
   #conn: IDBPDatabase | undefined;
@@ -35,6 +37,17 @@ export class LeaseStore {
 
   /** Runs the lease rule for each (name, ask) in one transaction; decisions in the same order. */
   run(items: ReadonlyArray<readonly [string, Ask]>): Promise<Decision[]> {
+    return this.#update(items.map(([name, ask]) => [name, (stored: unknown, now: number) => decide(stored, { ...ask, now })]));
+  }
+
+  /** Records a Web Locks grant to `owner` in the lock's record (one transaction); resolves to the generation. */
+  async ledger(name: string, owner: string): Promise<number> {
+    const [result] = await this.#update([[name, (stored: unknown, now: number) => recordGrant(stored, now, owner)]]);
+    return result!.record.generation;
+  }
+
+  /** Applies a pure rule to each named record, all in one readwrite transaction created now if connected. */
+  #update<R extends { write: LeaseRecord | null }>(items: ReadonlyArray<readonly [string, Rule<R>]>): Promise<R[]> {
     const conn = this.#conn;
     return conn ? this.#transact(conn, items, true) : this.#open().then((db) => this.#transact(db, items, true));
   }
@@ -56,7 +69,7 @@ export class LeaseStore {
     this.#conn = undefined;
   }
 
-  async #transact(db: IDBPDatabase, items: ReadonlyArray<readonly [string, Ask]>, retry: boolean): Promise<Decision[]> {
+  async #transact<R extends { write: LeaseRecord | null }>(db: IDBPDatabase, items: ReadonlyArray<readonly [string, Rule<R>]>, retry: boolean): Promise<R[]> {
     let tx;
     try {
       // Relaxed: no flush to disk per commit. A lease means nothing after the machine stops (every holder
@@ -71,15 +84,15 @@ export class LeaseStore {
       throw storageError(error, 'start a transaction');
     }
     try {
-      const decisions: Decision[] = [];
-      for (const [name, ask] of items) {
+      const results: R[] = [];
+      for (const [name, rule] of items) {
         const stored: unknown = await tx.store.get(name);
-        const decision = decide(stored, { ...ask, now: Date.now() });
-        if (decision.write) tx.store.put(decision.write, name).catch(() => {}); // failure surfaces in tx.done
-        decisions.push(decision);
+        const result = rule(stored, Date.now());
+        if (result.write) tx.store.put(result.write, name).catch(() => {}); // failure surfaces in tx.done
+        results.push(result);
       }
       await tx.done;
-      return decisions;
+      return results;
     } catch (error) {
       throw storageError(error, `update the lease of "${items[0]?.[0]}"`);
     }

@@ -40,7 +40,7 @@ export interface WaitingHooks {
   attempt(name: string, waiter: Waiter): Promise<Decision>;
   /** Removes a token from the stored record (creating the transaction now); never throws. */
   abandon(name: string, token: string, mode: LockMode): void;
-  grant(name: string, waiter: Waiter, started: number): Grant;
+  grant(name: string, waiter: Waiter, started: number, generation: number): Grant;
   readonly settings: Pick<LeaseSettings, 'retryMs' | 'renewMs'>;
   /** The number of waiters changed. */
   onBusy(): void;
@@ -98,11 +98,11 @@ export class Waiting {
    * its lease having started at `started`. Unknown or finished tokens are ignored (a request that gave
    * up meanwhile has a release transaction on its way, which undoes the handoff).
    */
-  handedOver(name: string, token: string, started: number): void {
+  handedOver(name: string, token: string, started: number, generation: number): void {
     const entry = this.#queues.get(name)?.find((e) => e.token === token);
     if (!entry || entry.done) return;
     this.#remove(name, entry);
-    entry.resolve(this.hooks.grant(name, entry, started));
+    entry.resolve(this.hooks.grant(name, entry, started, generation));
     this.wake(name); // the loop moves on to the next request of this tab
   }
 
@@ -154,7 +154,7 @@ export class Waiting {
       if (decision.verdict === 'take') {
         this.#remove(name, entry);
         backoff = retryMs;
-        entry.resolve(this.hooks.grant(name, entry, started));
+        entry.resolve(this.hooks.grant(name, entry, started, decision.record.generation));
         continue;
       }
       const untilExpiry = decision.retryAt === undefined ? Infinity : Math.max(0, decision.retryAt - Date.now());

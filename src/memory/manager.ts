@@ -35,8 +35,8 @@ export class MemoryLockManager extends BaseLockManager {
   }
 
   protected async acquire(request: AcquireRequest): Promise<Grant | null> {
-    const release = await this.#space.request(request.name, request.mode, this.clientId, request.signal);
-    return release && { release: async () => release() };
+    const grant = await this.#space.request(request.name, request.mode, this.clientId, request.signal);
+    return grant && { release: async () => grant.release(), generation: grant.generation };
   }
 
   protected async snapshot(): Promise<LockSnapshot> {

@@ -10,6 +10,10 @@
  *
  * Invariants: a name's entry exists only while something is held or queued; a grant happens
  * synchronously inside `release`/`request`/abort, so no two conflicting holders ever coexist.
+ *
+ * Generations: per name, a counter that goes up when a grant goes to a different owner than the last
+ * grant did. It is kept after the name goes idle (so the same owner taking it again keeps it): one small
+ * entry per distinct name for the life of the space.
  */
 import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
 
@@ -27,6 +31,12 @@ interface LockState {
   readonly queue: Waiter[];
 }
 
+/** What a grant hands back: how to release, and the lock's generation at the grant. */
+export interface MemoryGrant {
+  readonly release: () => void;
+  readonly generation: number;
+}
+
 function grantable(state: LockState, mode: LockMode): boolean {
   return mode === 'exclusive' ? state.held.length === 0 : state.held.every((h) => h.mode === 'shared');
 }
@@ -41,12 +51,13 @@ export class MemoryLockSpace {
   }
 
   readonly #locks = new Map<string, LockState>();
+  readonly #generations = new Map<string, { generation: number; lastOwner: string }>();
 
   /**
    * Grants `name` to `clientId`; resolves to the release function. Without a signal, answers at once
    * (`null` when not grantable); with one, waits, and on abort rejects with `signal.reason`.
    */
-  request(name: string, mode: LockMode, clientId: string, signal: AbortSignal | undefined): Promise<(() => void) | null> {
+  request(name: string, mode: LockMode, clientId: string, signal: AbortSignal | undefined): Promise<MemoryGrant | null> {
     const state = this.#state(name);
     if (!signal) {
       if (state.queue.length === 0 && grantable(state, mode)) return Promise.resolve(this.#hold(name, state, { mode, clientId }));
@@ -98,15 +109,19 @@ export class MemoryLockSpace {
     return state;
   }
 
-  #hold(name: string, state: LockState, holder: Holder): () => void {
+  #hold(name: string, state: LockState, holder: Holder): MemoryGrant {
     const entry = { ...holder };
     state.held.push(entry);
-    return () => {
+    const last = this.#generations.get(name);
+    const generation = last === undefined ? 1 : last.generation + (last.lastOwner === holder.clientId ? 0 : 1);
+    this.#generations.set(name, { generation, lastOwner: holder.clientId });
+    const release = (): void => {
       const at = state.held.indexOf(entry);
       if (at < 0) return;
       state.held.splice(at, 1);
       this.#process(name, state);
     };
+    return { release, generation };
   }
 
   #process(name: string, state: LockState): void {

@@ -21,12 +21,18 @@ import { InvalidOptionError, UnsupportedError, describe } from '../core/errors.j
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
 import { checkObject, type ParsedLockOptions } from '../core/options.js';
 import type { LockGuard, LockOptions, LockSnapshot } from '../core/types.js';
+import { LeaseStore } from '../idb/store.js';
 import { Attribution } from './attribution.js';
 import { browserLocks, type BrowserLocks } from './support.js';
 
 export interface WebLockManagerOptions {
   /** Namespace for every name of this manager: `<prefix>.<name>`, e.g. a wallet fingerprint. Default: none. */
   prefix?: string;
+  /**
+   * The IndexedDB database of the generation ledger (and of `FencedStore`). Checked grants write one
+   * small record there; `unchecked` ones touch nothing. Default `'crosslock'`.
+   */
+  database?: string;
 }
 
 /** `lock()` options of this backend: the contract's, plus `steal`. */
@@ -46,18 +52,41 @@ export interface WebLockOptions extends LockOptions {
  */
 const MAX_NULL_GRANTS = 3;
 
+/** How long opening the ledger's database may stay blocked before a checked lock fails (as for leases). */
+const LEDGER_OPEN_TIMEOUT_MS = 5000;
+
 export class WebLockManager extends BaseLockManager {
   readonly backend = 'web-locks';
   readonly scope = 'origin';
   protected override readonly extraLockKeys = ['steal'];
   readonly #locks: BrowserLocks;
   readonly #attribution = Attribution.realm();
+  readonly #database: string;
+  #ledger: LeaseStore | undefined;
 
   /** Throws `UnsupportedError`, saying why, where `navigator.locks` is missing. */
   constructor(options: WebLockManagerOptions = {}) {
-    const o = checkObject(options, ['prefix'], 'new WebLockManager()');
+    const o = checkObject(options, ['prefix', 'database'], 'new WebLockManager()');
     super(o.prefix);
+    if (o.database !== undefined && (typeof o.database !== 'string' || o.database.length === 0)) {
+      throw new InvalidOptionError('database', `must be a non-empty string, got ${describe(o.database)}`);
+    }
+    this.#database = (o.database as string | undefined) ?? 'crosslock';
     this.#locks = browserLocks();
+  }
+
+  protected override async dispose(): Promise<void> {
+    this.#ledger?.close();
+  }
+
+  /**
+   * Checked grants: inside the lock, before the guard is handed out, one transaction records the grant
+   * in the lock's record and returns its generation (see `recordGrant`). If that fails, the lock is given
+   * back and the caller gets the `StorageError`: a checked guard without a generation would be a lie.
+   */
+  #grantGeneration(name: string): Promise<number> {
+    this.#ledger ??= new LeaseStore(this.#database, LEDGER_OPEN_TIMEOUT_MS);
+    return this.#ledger.ledger(name, this.clientId);
   }
 
   override lock(name: string, options: WebLockOptions): Promise<LockGuard> {
@@ -103,13 +132,18 @@ export class WebLockManager extends BaseLockManager {
         }
         granted = true;
         entry.state = 'held';
-        resolve({
-          release: () => {
-            this.#attribution.remove(entry);
-            letGo();
-            return settled; // resolves once the browser has let the lock go
-          },
-        });
+        const release = (): Promise<void> => {
+          this.#attribution.remove(entry);
+          letGo();
+          return settled; // resolves once the browser has let the lock go
+        };
+        if (!request.checked) resolve({ release });
+        else {
+          this.#grantGeneration(name).then(
+            (generation) => resolve({ release, generation, fence: { database: this.#database, name } }),
+            (error: unknown) => void release().then(() => reject(error)),
+          );
+        }
         return holding;
       });
       const settled = done.then(undefined, (error: unknown) => {

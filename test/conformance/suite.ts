@@ -6,6 +6,7 @@ import { describe } from 'vitest';
 import { abortCases } from './abort.js';
 import { closeCases } from './close.js';
 import { exclusiveCases } from './exclusive.js';
+import { generationCases } from './generations.js';
 import { guardCases } from './guard.js';
 import { type ConformanceBackend, useBackend } from './harness.js';
 import { inputCases } from './input.js';
@@ -26,5 +27,6 @@ export function conformanceSuite(backend: ConformanceBackend): void {
     queryCases(t);
     inputCases(t);
     closeCases(t);
+    generationCases(t);
   });
 }
