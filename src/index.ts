@@ -16,6 +16,7 @@ export {
   LockTimeoutError,
   ManagerClosedError,
   OptionRangeError,
+  StaleLockError,
   StorageError,
   UnsupportedError,
   type LockLostKind,
@@ -28,3 +29,4 @@ export { WebLockManager, type WebLockManagerOptions, type WebLockOptions } from 
 export { IndexedDbLockManager } from './idb/manager.js';
 export type { IndexedDbLockManagerOptions } from './idb/options.js';
 export { platformDefault, type PlatformDefaultOptions, type PlatformSelection } from './platform.js';
+export { FencedStore, type FencedStoreOptions } from './fenced/store.js';

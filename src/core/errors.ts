@@ -76,6 +76,24 @@ export class OptionRangeError extends RangeError {
   }
 }
 
+/**
+ * A fenced write was refused: the guard no longer holds the lock it was granted (released, lost, or
+ * another holder has taken the lock since: the stored generation moved on). Nothing was written.
+ */
+export class StaleLockError extends Error {
+  override readonly name = 'StaleLockError';
+  constructor(
+    readonly lockName: string,
+    /** The guard's generation. */
+    readonly generation: number,
+    /** The stored generation when the write was refused, when it could be read. */
+    readonly current: number | undefined,
+    reason: string,
+  ) {
+    super(`Write refused under lock "${lockName}" (generation ${generation}): ${reason}`);
+  }
+}
+
 /** What went wrong with storage. */
 export type StorageErrorKind = 'unavailable' | 'blocked' | 'quota' | 'failed';
 

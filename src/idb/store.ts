@@ -14,14 +14,16 @@
  * Transactions are created synchronously when a connection is open, so callers control their order
  * (IndexedDB runs overlapping readwrite transactions in creation order).
  */
-import { openDB, type IDBPDatabase } from 'idb';
+import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { StorageError, UnsupportedError } from '../core/errors.js';
 import { decide, recordGrant, type DecideInput, type Decision } from './decide.js';
 import type { LeaseRecord } from './record.js';
 
 const STORE = 'leases';
-/** Version 1: the `leases` store. A later version adds stores; this code keeps working beside it. */
-const SCHEMA_VERSION = 1;
+/** The store of `FencedStore` values, keyed `[namespace, key]`. */
+export const FENCED_STORE = 'fenced';
+/** Version 1: `leases`. Version 2 adds `fenced`. A later version adds stores; this code keeps working beside it. */
+const SCHEMA_VERSION = 2;
 
 export type Ask = Omit<DecideInput, 'now'>;
 type Rule<R> = (stored: unknown, now: number) => R;
@@ -62,6 +64,41 @@ export class LeaseStore {
     } catch (error) {
       throw storageError(error, 'read the lease records');
     }
+  }
+
+  /**
+   * Runs `fn` in one transaction over `stores` (default durability: this is for data, not leases).
+   * Errors `fn` throws on purpose pass through; IndexedDB failures become `StorageError`.
+   */
+  async within<R>(stores: string[], mode: IDBTransactionMode, fn: (tx: IDBPTransaction<unknown, string[], IDBTransactionMode>) => Promise<R>): Promise<R> {
+    const db = await this.#open();
+    for (const name of stores) {
+      if (!db.objectStoreNames.contains(name)) throw new StorageError('unavailable', `database "${this.database}" has no "${name}" store`);
+    }
+    let tx: IDBPTransaction<unknown, string[], IDBTransactionMode>;
+    try {
+      tx = db.transaction(stores, mode);
+    } catch (error) {
+      throw storageError(error, 'start a transaction');
+    }
+    let result: R;
+    try {
+      result = await fn(tx);
+    } catch (error) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished or aborted.
+      }
+      tx.done.catch(() => {});
+      throw error;
+    }
+    try {
+      await tx.done;
+    } catch (error) {
+      throw storageError(error, `write to "${stores.join('", "')}"`);
+    }
+    return result;
   }
 
   close(): void {
@@ -134,7 +171,9 @@ export class LeaseStore {
         openDB(this.database, SCHEMA_VERSION, {
           ...callbacks,
           upgrade: (upgrading) => {
-            if (!upgrading.objectStoreNames.contains(STORE)) upgrading.createObjectStore(STORE);
+            for (const name of [STORE, FENCED_STORE]) {
+              if (!upgrading.objectStoreNames.contains(name)) upgrading.createObjectStore(name);
+            }
           },
         }),
       );

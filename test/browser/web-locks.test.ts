@@ -43,6 +43,43 @@ describe('WebLockManager', () => {
     expect(await a.tryLock('x')).not.toBeNull();
   });
 
+  it('a steal raises the generation, and the robbed holder is poisoned when it takes the lock again', async () => {
+    const a = manager();
+    const b = new WebLockManager({ prefix: a.prefix! });
+    managers.push(b);
+    const victim = await a.lock('x', { timeout: Infinity });
+    const thief = await b.lock('x', { timeout: 0, steal: true });
+    expect(thief.generation).toBeGreaterThan(victim.generation!);
+    await thief.release();
+    await victim.release();
+    const back = await a.lock('x', { timeout: 0 });
+    expect(back.poisoned).toBe(true);
+    expect(back.generation).toBeGreaterThan(thief.generation!);
+  });
+
+  it('does one IndexedDB transaction per checked grant and none for an unchecked one', async () => {
+    const locks = manager();
+    await (await locks.lock('warm-up', { timeout: 0 })).release(); // opens the ledger's database
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    for (let i = 0; i < 5; i++) await (await locks.lock('x', { timeout: 0 })).release();
+    expect(transaction).toHaveBeenCalledTimes(5);
+    transaction.mockClear();
+    for (let i = 0; i < 5; i++) await (await locks.lock('x', { timeout: 0, unchecked: true })).release();
+    await (await locks.tryLock('x', { unchecked: true }))!.release();
+    expect(transaction).not.toHaveBeenCalled();
+  });
+
+  it('gives the lock back and fails with the StorageError when the ledger cannot be written', async () => {
+    const locks = manager();
+    await (await locks.lock('warm-up', { timeout: 0 })).release();
+    const put = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(() => {
+      throw new DOMException('full', 'QuotaExceededError');
+    });
+    await expect(locks.lock('x', { timeout: 1000 })).rejects.toMatchObject({ name: 'StorageError', kind: 'quota' });
+    put.mockRestore();
+    expect(await locks.tryLock('x', { unchecked: true })).not.toBeNull();
+  });
+
   it('rejects the steal combinations the spec forbids, before asking the browser', async () => {
     const locks = manager();
     const request = vi.spyOn(navigator.locks, 'request');

@@ -86,6 +86,22 @@ describe('IndexedDB leases under controlled time', () => {
     expect(lostKind(guard)).toBe('expired');
   });
 
+  it('is poisoned after losing its lease to another tab, not after losing it to nobody', async () => {
+    const a = manager();
+    const b = manager();
+    const first = await a.lock('x', { timeout: 0 });
+    vi.setSystemTime(Date.now() + 1600); // a frozen past its lease; nobody takes the lock
+    expect(first.signal.aborted).toBe(true);
+    const unchanged = await a.lock('x', { timeout: 0 });
+    expect(unchanged).toMatchObject({ poisoned: false, generation: first.generation });
+    vi.setSystemTime(Date.now() + 1600); // frozen again; this time b takes over
+    const taken = await b.lock('x', { timeout: 0 });
+    await taken.release();
+    const back = await a.lock('x', { timeout: 0 });
+    expect(back.poisoned).toBe(true);
+    expect(back.generation).toBeGreaterThan(taken.generation!);
+  });
+
   it('aborts the signal when a renewal finds the lease no longer this holder\'s', async () => {
     const a = manager();
     const guard = await a.lock('x', { timeout: 0 });

@@ -1,0 +1,111 @@
+/**
+ * `FencedStore`: a small key-value store in IndexedDB whose writes take the lock guard they are made
+ * under. In ONE transaction with the lock's record, a `put` or `delete` checks that the guard still
+ * holds the lock (its generation is still the stored one; for a lease, its lease is still live) and only
+ * then writes; otherwise it rejects with `StaleLockError` and writes nothing. So a tab that was paused,
+ * frozen or robbed of its lock, and wakes up believing it still holds it, cannot overwrite newer data:
+ * the generation is the fencing token (Kleppmann, "How to do distributed locking").
+ *
+ * Reads need no guard. Values are anything IndexedDB can store (the structured clone algorithm:
+ * objects, arrays, Maps, Sets, Dates, typed arrays, Blobs; not functions, DOM nodes or class instances'
+ * prototypes); a value that cannot be cloned is refused with `InvalidOptionError` before anything is
+ * written. Keys are strings. Each value should stay small (a wallet's state, not a media library): the
+ * whole value is rewritten on every put.
+ *
+ * Guards must be checked (not `unchecked`) and come from a `WebLockManager` or `IndexedDbLockManager`
+ * using the same `database`: their generations live there.
+ */
+import { InvalidOptionError, StaleLockError, describe } from '../core/errors.js';
+import { fenceOf } from '../core/manager.js';
+import { checkObject } from '../core/options.js';
+import type { LockGuard } from '../core/types.js';
+import { FENCED_STORE, LeaseStore } from '../idb/store.js';
+import { staleness } from './stale.js';
+
+export interface FencedStoreOptions {
+  /** Keeps this store's keys apart from other stores in the same database, e.g. `'wallet'`. Required. */
+  namespace: string;
+  /** The database of the lock manager whose guards fence the writes. Default `'crosslock'`. */
+  database?: string;
+  /** How long opening the database may stay blocked, ms. Default 5000. */
+  openTimeoutMs?: number;
+}
+
+export class FencedStore<T = unknown> {
+  readonly namespace: string;
+  readonly database: string;
+  readonly #db: LeaseStore;
+
+  constructor(options: FencedStoreOptions) {
+    const o = checkObject(options, ['namespace', 'database', 'openTimeoutMs'], 'new FencedStore()');
+    if (typeof o.namespace !== 'string' || o.namespace.length === 0) {
+      throw new InvalidOptionError('namespace', `must be a non-empty string, got ${describe(o.namespace)}`);
+    }
+    const database = o.database ?? 'crosslock';
+    if (typeof database !== 'string' || database.length === 0) throw new InvalidOptionError('database', `must be a non-empty string, got ${describe(database)}`);
+    const openTimeout = o.openTimeoutMs ?? 5000;
+    if (typeof openTimeout !== 'number' || !(openTimeout > 0)) throw new InvalidOptionError('openTimeoutMs', `must be a number > 0, got ${describe(openTimeout)}`);
+    this.namespace = o.namespace;
+    this.database = database;
+    this.#db = new LeaseStore(database, openTimeout);
+  }
+
+  async get(key: string): Promise<T | undefined> {
+    const id = this.#key(key);
+    return this.#db.within([FENCED_STORE], 'readonly', (tx) => tx.objectStore(FENCED_STORE).get(id) as Promise<T | undefined>);
+  }
+
+  /** Every key and value of this store's namespace, by key. */
+  async entries(): Promise<Array<[string, T]>> {
+    const range = IDBKeyRange.bound([this.namespace], [this.namespace, []]);
+    return this.#db.within([FENCED_STORE], 'readonly', async (tx) => {
+      const store = tx.objectStore(FENCED_STORE);
+      const [keys, values] = await Promise.all([store.getAllKeys(range), store.getAll(range)]);
+      return keys.map((k, i): [string, T] => [(k as [string, string])[1], values[i] as T]);
+    });
+  }
+
+  /** Writes `value` under `key` if `guard` still holds its lock; else `StaleLockError`, nothing written. */
+  put(guard: LockGuard, key: string, value: T): Promise<void> {
+    try {
+      structuredClone(value);
+    } catch (error) {
+      return Promise.reject(new InvalidOptionError('value', `cannot be stored in IndexedDB (${(error as Error).message})`));
+    }
+    return this.#write(guard, key, { value });
+  }
+
+  /** Deletes `key` if `guard` still holds its lock; else `StaleLockError`, nothing deleted. */
+  delete(guard: LockGuard, key: string): Promise<void> {
+    return this.#write(guard, key, undefined);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  #key(key: unknown): [string, string] {
+    if (typeof key !== 'string') throw new InvalidOptionError('key', `must be a string, got ${describe(key)}`);
+    return [this.namespace, key];
+  }
+
+  async #write(guard: LockGuard, key: string, change: { value: T } | undefined): Promise<void> {
+    const id = this.#key(key);
+    const fenced = fenceOf(guard);
+    if (!fenced) {
+      throw new InvalidOptionError('guard', 'FencedStore needs a checked guard (not unchecked) from a WebLockManager or IndexedDbLockManager');
+    }
+    const { fence, generation } = fenced;
+    if (fence.database !== this.database) {
+      throw new InvalidOptionError('guard', `its lock's records live in database "${fence.database}", this store in "${this.database}"`);
+    }
+    if (guard.released) throw new StaleLockError(fence.name, generation, undefined, 'the guard was released');
+    if (guard.signal.aborted) throw new StaleLockError(fence.name, generation, undefined, `the lock was lost (${(guard.signal.reason as Error).message})`);
+    await this.#db.within(['leases', FENCED_STORE], 'readwrite', async (tx) => {
+      const stale = staleness(await tx.objectStore('leases').get(fence.name), Date.now(), generation, fence.token);
+      if (stale) throw new StaleLockError(fence.name, generation, stale.current, stale.reason);
+      const store = tx.objectStore(FENCED_STORE);
+      await (change ? store.put!(change.value, id) : store.delete!(id)); // a readwrite transaction has both
+    });
+  }
+}

@@ -1,0 +1,4 @@
+import 'fake-indexeddb/auto';
+import { fencedStoreCases } from '../fenced/cases.js';
+
+fencedStoreCases('Node, fake-indexeddb');
