@@ -18,7 +18,7 @@ const option = (name: string): string | undefined => {
 };
 const quick = args.includes('--quick');
 const tabCounts = (option('tabs') ?? (quick ? '4' : '2,4,8')).split(',').map(Number);
-const adapters = (option('adapters') ?? 'raw,crosslock-web,crosslock-idb').split(',');
+const adapters = (option('adapters') ?? 'raw,crosslock-web,crosslock-web-checked,crosslock-idb').split(',');
 const seconds = Number(option('seconds') ?? (quick ? 2 : 4));
 const repeats = Number(option('repeats') ?? (quick ? 2 : 3));
 

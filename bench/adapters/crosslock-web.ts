@@ -1,20 +1,26 @@
-/** crosslock's WebLockManager, used the way the README shows. */
+/** crosslock's WebLockManager, used the way the README shows: checked (the default) and unchecked. */
 import { WebLockManager } from '../../src/index.js';
 import type { BenchAdapter } from './types.js';
 
 let locks: WebLockManager | undefined;
+const manager = (): WebLockManager => (locks ??= new WebLockManager({ prefix: 'bench', database: 'crosslock-bench' }));
 
-export const crosslockWeb: BenchAdapter = {
-  name: 'crosslock WebLockManager',
-  async run(name, critical, onRelease) {
-    locks ??= new WebLockManager({ prefix: 'bench' });
-    const guard = await locks.lock(name, { timeout: Infinity });
-    critical();
-    onRelease();
-    await guard.release();
-  },
-  async hold(name) {
-    locks ??= new WebLockManager({ prefix: 'bench' });
-    await locks.lock(name, { timeout: Infinity });
-  },
-};
+function adapter(name: string, unchecked: boolean): BenchAdapter {
+  return {
+    name,
+    async run(lockName, critical, onRelease) {
+      const guard = await manager().lock(lockName, { timeout: Infinity, unchecked });
+      critical();
+      onRelease();
+      await guard.release();
+    },
+    async hold(lockName) {
+      await manager().lock(lockName, { timeout: Infinity, unchecked });
+    },
+  };
+}
+
+/** Checked: one IndexedDB transaction per grant records the generation (poisoned, fencing). */
+export const crosslockWeb = adapter('crosslock WebLockManager (checked)', false);
+/** Unchecked: no generation bookkeeping, nothing but the Web Lock. */
+export const crosslockWebUnchecked = adapter('crosslock WebLockManager (unchecked)', true);

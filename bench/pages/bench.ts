@@ -3,11 +3,16 @@
  * lock name from a common start time until a common end time, and reports when it held the lock.
  */
 import { crosslockIdb } from '../adapters/crosslock-idb.js';
-import { crosslockWeb } from '../adapters/crosslock-web.js';
+import { crosslockWeb, crosslockWebUnchecked } from '../adapters/crosslock-web.js';
 import { rawWebLocks } from '../adapters/raw-web-locks.js';
 import type { BenchAdapter } from '../adapters/types.js';
 
-const adapters: Record<string, BenchAdapter> = { raw: rawWebLocks, 'crosslock-web': crosslockWeb, 'crosslock-idb': crosslockIdb };
+const adapters: Record<string, BenchAdapter> = {
+  raw: rawWebLocks,
+  'crosslock-web': crosslockWebUnchecked,
+  'crosslock-web-checked': crosslockWeb,
+  'crosslock-idb': crosslockIdb,
+};
 
 /** Wall-clock ms, comparable across tabs (each tab has its own timeOrigin). */
 const now = (): number => performance.timeOrigin + performance.now();

@@ -12,8 +12,25 @@ let selection: crosslock.PlatformSelection | undefined;
 /** This tab's manager, chosen by platformDefault() (Web Locks, or IndexedDB leases where they are hidden). */
 const locks = (): crosslock.LockManager => (selection ??= crosslock.platformDefault({ prefix: 'e2e' })).manager;
 
+let fenced: crosslock.FencedStore<unknown> | undefined;
+const store = (): crosslock.FencedStore<unknown> => (fenced ??= new crosslock.FencedStore({ namespace: 'e2e' }));
+
 const harness = {
   checker,
+  store,
+  /** Writes through the FencedStore under the guard of `name`: 'ok', or the error's name. */
+  write(name: string, key: string, value: unknown): Promise<string> {
+    return store().put(guards.get(name)!, key, value).then(() => 'ok', (e: Error) => e.name);
+  },
+  /** `iterations` times: under the lock, read the counter from the FencedStore and write it + 1. */
+  async count(iterations: number): Promise<void> {
+    for (let i = 0; i < iterations; i++) {
+      await locks().withLock('counter', { timeout: 30_000 }, async (guard) => {
+        const n = ((await store().get('n')) as number | undefined) ?? 0;
+        await store().put(guard, 'n', n + 1);
+      });
+    }
+  },
   locks,
   backend: () => locks().backend,
   /** Takes `name` and keeps the guard; resolves once held. */
