@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { deleteDB, openDB } from 'idb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { IndexedDbLockManager, type LockGuard, type LockLostError } from '../../src/index.js';
+import { FencedStore, IndexedDbLockManager, type LockGuard, type LockLostError } from '../../src/index.js';
 
 let database: string;
 let managers: IndexedDbLockManager[];
@@ -121,6 +121,21 @@ describe('IndexedDB leases under controlled time', () => {
     get.mockRestore();
     expect(lostKind(guard)).toBe('renewal-failed');
     expect((guard.signal.reason as Error).message).toMatch(/IndexedDB failed/);
+  });
+
+  it('refuses fenced writes from a holder told it lost the lock, even while its stored lease still looks live', async () => {
+    const a = manager();
+    const guard = await a.lock('x', { timeout: 0 });
+    const store = new FencedStore<number>({ database, namespace: 'n' });
+    const get = vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(() => {
+      throw new DOMException('disk on fire', 'UnknownError');
+    });
+    await vi.advanceTimersByTimeAsync(500); // the renewal fails: the holder is told
+    await vi.waitFor(() => expect(guard.signal.aborted).toBe(true));
+    get.mockRestore();
+    await expect(store.put(guard, 'k', 1)).rejects.toMatchObject({ name: 'StaleLockError', message: expect.stringMatching(/renewal-failed/) });
+    expect(await store.get('k')).toBeUndefined();
+    store.close();
   });
 
   it("passes a crashed holder's lock on when its lease expires, waking the waiter at the expiry", async () => {
