@@ -3,10 +3,23 @@
  * `tsc -p tsconfig.build.json` (vite-plugin-dts needs TypeScript's JS API, which TypeScript 7 lacks).
  *
  * The dev server (`vite`) serves the repository root: e2e pages under /e2e/pages/ import /src/ directly.
+ *
+ * Demo (`--mode demo`): `vite --mode demo` serves demo/, `vite build --mode demo` writes a static site
+ * to dist-demo/ (relative paths: deployable anywhere), `vite preview --mode demo` serves that build.
  */
 import { defineConfig } from 'vite';
 
-export default defineConfig({
+const demo = defineConfig({
+  root: 'demo',
+  base: './',
+  server: { host: '127.0.0.1', port: 5173 },
+  preview: { host: '127.0.0.1', port: 4173 },
+  build: { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' },
+});
+
+export default defineConfig(({ mode }) => (mode === 'demo' ? demo : library));
+
+const library = defineConfig({
   server: { host: '127.0.0.1', strictPort: true },
   preview: { host: '127.0.0.1', strictPort: true },
   build: {

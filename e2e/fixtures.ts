@@ -41,15 +41,15 @@ export class Tabs {
     private readonly problems: PageProblems,
   ) {}
 
-  /** Opens `count` tabs on `path` and waits until each has loaded crosslock. */
-  async open(count: number, path = '/e2e/pages/tab.html'): Promise<Page[]> {
+  /** Opens `count` tabs on `path` and waits until each is ready (by default: has loaded crosslock). */
+  async open(count: number, path = '/e2e/pages/tab.html', ready = 'crosslock'): Promise<Page[]> {
     const opened = await Promise.all(
       Array.from({ length: count }, async () => {
         const page = await this.context.newPage();
         this.problems.watch(page, `tab ${this.pages.length + 1}`);
         this.pages.push(page);
         await page.goto(path);
-        await page.waitForFunction(() => 'crosslock' in window);
+        await page.waitForFunction((global) => global in window, ready);
         return page;
       }),
     );
