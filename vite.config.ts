@@ -32,5 +32,7 @@ const library = defineConfig({
       formats: ['es'],
       fileName: 'index',
     },
+    // Dependencies stay imports: the app's bundler dedupes them (Vite 8 names this rolldownOptions).
+    rolldownOptions: { external: ['idb'] },
   },
 });

@@ -1,14 +1,21 @@
 /**
  * Failover: tab A holds the lock, tab B waits for it; A is closed (no beforeunload) or its renderer is
  * crashed (CDP Page.crash); the time from that moment (Node's wall clock) to B's acquisition (the
- * page's wall clock, the same machine's) is the failover time.
+ * page's wall clock, the same machine's) is the failover time. A waiter that acquires before the
+ * holder ended means two holders at once: reported as 'duplicate' (seen with leader elections).
  */
-import type { Browser } from 'playwright';
+import type { BrowserContext } from 'playwright';
 
 export type Ending = 'close' | 'crash';
 
-export async function failoverOnce(browser: Browser, base: string, adapter: string, ending: Ending): Promise<number> {
-  const context = await browser.newContext();
+export async function failoverOnce(
+  newContext: () => Promise<BrowserContext>,
+  base: string,
+  adapter: string,
+  ending: Ending,
+  cap: number,
+): Promise<number | 'duplicate'> {
+  const context = await newContext();
   try {
     const [holder, waiter] = await Promise.all([context.newPage(), context.newPage()]);
     for (const page of [holder!, waiter!]) {
@@ -26,7 +33,12 @@ export async function failoverOnce(browser: Browser, base: string, adapter: stri
     } else {
       await holder!.close({ runBeforeUnload: false });
     }
-    return (await acquired) - ended;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), cap)));
+    const at = await Promise.race([acquired, gaveUp]);
+    clearTimeout(timer);
+    acquired.catch(() => {}); // the page goes away with the context
+    return at < ended ? 'duplicate' : at - ended;
   } finally {
     await context.close();
   }

@@ -1,126 +1,149 @@
 /**
- * `npm run bench [-- --quick] [-- --adapters raw,crosslock-web] [-- --tabs 2,4]`: N tabs of one
- * browser context loop on one lock for a fixed time, all starting together; per adapter and N it
- * prints acquisitions/s, handoff p50/p99 (release in one tab → next acquisition anywhere) and the share
- * of grants that went back to the tab that held last, as medians over repeats. JSON lands in bench/results/.
+ * `npm run bench` (full, ~5 min on 2 cores) or `npm run bench -- --quick` (~1 min): N tabs of one
+ * browser context loop acquire → tiny critical section → release on one lock, all starting together,
+ * adapters taking turns inside each repeat. Per adapter and N: acquisitions/s, handoff p50/p99 (release
+ * in one tab → next acquisition anywhere), fairness (share of grants back to the tab that held last),
+ * and, in a separate pass with the IndexedDB exclusion checker as the critical section, overlaps and
+ * lost updates. Then failover: the holder tab closed, and crashed (CDP), until a waiting tab holds.
+ * Medians over repeats. Tables on stdout; JSON in bench/results/ (ignored by git).
+ *
+ * Options: --tabs 2,4,8  --adapters a,b  --failover-adapters a,b  --seconds 2  --repeats 3  --failovers 3
+ *          --failover-cap 10000 (ms; slower failovers show as "> cap")
+ * An adapter name ending in `:nolocks` runs in pages without navigator.locks.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { chromium, type Page } from 'playwright';
+import { chromium, type BrowserContext } from 'playwright';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
 import { failoverOnce, type Ending } from './failover.js';
+import { measure, median, type Grant, type Measured } from './measure.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? args[at + 1] : undefined;
 };
+const list = (name: string, fallback: string): string[] => (option(name) ?? fallback).split(',').filter(Boolean);
 const quick = args.includes('--quick');
-const tabCounts = (option('tabs') ?? (quick ? '4' : '2,4,8')).split(',').map(Number);
-const adapters = (option('adapters') ?? 'raw,crosslock-web,crosslock-web-checked,crosslock-idb').split(',');
-const seconds = Number(option('seconds') ?? (quick ? 2 : 4));
-const repeats = Number(option('repeats') ?? (quick ? 2 : 3));
+const tabCounts = list('tabs', quick ? '4' : '2,4,8').map(Number);
+const adapters = list('adapters', 'raw,crosslock-web,crosslock-web-checked,crosslock-idb:nolocks,browser-tabs-lock');
+const failoverAdapters = list('failover-adapters', 'raw,crosslock-web,crosslock-idb:nolocks,browser-tabs-lock,broadcast-channel,broadcast-channel:nolocks');
+const seconds = Number(option('seconds') ?? (quick ? 1 : 2));
+const repeats = Number(option('repeats') ?? (quick ? 1 : 3));
+const failovers = Number(option('failovers') ?? (quick ? 1 : 3));
+const checkSeconds = quick ? 1 : 1.5;
+/** A failover slower than this is reported as "> cap" (browser-tabs-lock can take a very long time). */
+const failoverCap = Number(option('failover-cap') ?? (quick ? 6000 : 10000));
 
-interface Grant {
-  acquired: number;
-  released: number;
-  tab: number;
-}
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 0.5);
-
-function measure(grants: Grant[], seconds: number) {
-  grants.sort((a, b) => a.acquired - b.acquired);
-  const handoffs: number[] = [];
-  let same = 0;
-  for (let i = 1; i < grants.length; i++) {
-    handoffs.push(grants[i]!.acquired - grants[i - 1]!.released);
-    if (grants[i]!.tab === grants[i - 1]!.tab) same++;
-  }
-  handoffs.sort((a, b) => a - b);
-  return {
-    perSecond: grants.length / seconds,
-    handoffP50: percentile(handoffs, 0.5),
-    handoffP99: percentile(handoffs, 0.99),
-    sameTabShare: grants.length > 1 ? same / (grants.length - 1) : 0,
-  };
-}
-
-// Cross-origin isolation gives performance.now() 5 µs resolution instead of 100 µs, which handoffs of
-// a few tenths of a millisecond need.
+/** Cross-origin isolation gives performance.now() 5 µs resolution instead of 100 µs. */
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-const server = await createServer({
-  configFile: 'vite.config.ts',
-  server: { port: 0, host: '127.0.0.1', headers: isolation },
-  logLevel: 'error',
-});
+const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, host: '127.0.0.1', headers: isolation }, logLevel: 'error' });
 await server.listen();
 const base = server.resolvedUrls!.local[0]!;
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-const results: Array<Record<string, unknown>> = [];
+const started = Date.now();
 
-/** One timed run: `tabs` fresh tabs of a fresh context loop on one lock from a common start. */
-async function runOnce(adapter: string, tabs: number): Promise<ReturnType<typeof measure>> {
+export function parse(spec: string): { adapter: string; noLocks: boolean } {
+  return { adapter: spec.replace(/:nolocks$/, ''), noLocks: spec.endsWith(':nolocks') };
+}
+
+export async function newContext(spec: string): Promise<BrowserContext> {
   const context = await browser.newContext();
+  if (parse(spec).noLocks) {
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined }));
+  }
+  return context;
+}
+
+async function openTabs(context: BrowserContext, count: number) {
+  const pages = await Promise.all(Array.from({ length: count }, () => context.newPage()));
+  await Promise.all(pages.map((p) => p.goto(`${base}bench/pages/bench.html`).then(() => p.waitForFunction(() => 'bench' in window))));
+  return pages;
+}
+
+/** One timed loop of `tabs` fresh tabs; with `check`, the exclusion checker runs as the critical section. */
+async function loopOnce(spec: string, tabs: number, duration: number, check: boolean): Promise<{ grants: Grant[]; counter: number; violations: number; sections: number }> {
+  const context = await newContext(spec);
   try {
-    const pages: Page[] = await Promise.all(Array.from({ length: tabs }, () => context.newPage()));
-    await Promise.all(pages.map((p) => p.goto(`${base}bench/pages/bench.html`).then(() => p.waitForFunction(() => 'bench' in window))));
+    const pages = await openTabs(context, tabs);
+    const { adapter } = parse(spec);
     const startAt = Date.now() + 500;
-    const endAt = startAt + seconds * 1000;
+    const endAt = startAt + duration * 1000;
     const perTab = await Promise.all(
       pages.map((p, tab) =>
         p
-          .evaluate(({ adapter, startAt, endAt }) => window.bench.run(adapter, 'bench', startAt, endAt), { adapter, startAt, endAt })
-          .then((grants) => grants.filter((g) => g.acquired <= endAt).map((g) => ({ ...g, tab }))),
+          .evaluate(({ adapter, startAt, endAt, check, tab }) => window.bench.run(adapter, 'bench', startAt, endAt, check, `t${tab}`), { adapter, startAt, endAt, check, tab })
+          .then((grants) => grants.map((g) => ({ ...g, tab }))),
       ),
     );
-    return measure(perTab.flat(), seconds);
+    const { counter, violations } = check ? await pages[0]!.evaluate(() => window.bench.checker.read()) : { counter: 0, violations: 0 };
+    // Lost updates: critical sections that ran minus increments that stuck (all of them, even past endAt).
+    return { grants: perTab.flat().filter((g) => g.acquired <= endAt), counter, violations, sections: perTab.flat().length };
   } finally {
     await context.close();
   }
 }
+
+const results: Array<Record<string, unknown>> = [];
+const pad = (v: unknown, n: number) => String(v).padStart(n);
 try {
+  console.log(`${'tabs'.padEnd(5)}${'adapter'.padEnd(30)}${pad('acq/s', 8)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('same-tab', 10)}${pad('overlaps', 10)}${pad('lost upd.', 10)}`);
   for (const tabs of tabCounts) {
-    // Adapters take turns inside each repeat (A B A B …), so drift in machine load hits all alike.
-    const runs = new Map<string, ReturnType<typeof measure>[]>(adapters.map((a) => [a, []]));
+    const runs = new Map<string, Measured[]>(adapters.map((a) => [a, []]));
     for (let r = 0; r < repeats; r++) {
-      for (const adapter of adapters) runs.get(adapter)!.push(await runOnce(adapter, tabs));
+      for (const spec of adapters) runs.get(spec)!.push(measure((await loopOnce(spec, tabs, seconds, false)).grants, seconds));
     }
-    for (const adapter of adapters) {
-      const list = runs.get(adapter)!;
+    for (const spec of adapters) {
+      const checked = await loopOnce(spec, tabs, checkSeconds, true);
+      const m = runs.get(spec)!;
       const row = {
-        adapter,
         tabs,
-        perSecond: Math.round(median(list.map((r) => r.perSecond))),
-        handoffP50: +median(list.map((r) => r.handoffP50)).toFixed(3),
-        handoffP99: +median(list.map((r) => r.handoffP99)).toFixed(3),
-        sameTabShare: +median(list.map((r) => r.sameTabShare)).toFixed(3),
+        adapter: spec,
+        perSecond: Math.round(median(m.map((x) => x.perSecond))),
+        handoffP50: +median(m.map((x) => x.handoffP50)).toFixed(3),
+        handoffP99: +median(m.map((x) => x.handoffP99)).toFixed(3),
+        sameTabShare: +median(m.map((x) => x.sameTabShare)).toFixed(3),
+        overlaps: checked.violations,
+        lostUpdates: checked.sections - checked.counter,
       };
       results.push(row);
       console.log(
-        `${String(tabs).padStart(2)} tabs  ${adapter.padEnd(16)} ${String(row.perSecond).padStart(7)} acq/s   handoff p50 ${row.handoffP50.toFixed(3)} ms  p99 ${row.handoffP99.toFixed(3)} ms   same-tab ${(row.sameTabShare * 100).toFixed(1)}%`,
+        `${String(tabs).padEnd(5)}${spec.padEnd(30)}${pad(row.perSecond, 8)}${pad(row.handoffP50.toFixed(3), 9)}${pad(row.handoffP99.toFixed(3), 9)}${pad(`${(row.sameTabShare * 100).toFixed(1)}%`, 10)}${pad(row.overlaps, 10)}${pad(row.lostUpdates, 10)}`,
       );
     }
   }
-  // Failover after the holder is closed and after it crashes, median of several runs.
-  const failovers = Number(option('failovers') ?? (quick ? 3 : 5));
-  for (const adapter of adapters) {
-    const row: Record<string, unknown> = { adapter, kind: 'failover' };
+  console.log(`\n${'failover'.padEnd(35)}${pad('after close', 14)}${pad('after crash', 14)}${pad('2 leaders', 11)}`);
+  const show = (ms: number) => (Number.isFinite(ms) ? `${Math.round(ms)} ms` : `> ${failoverCap / 1000} s`);
+  for (const spec of failoverAdapters) {
+    const row: Record<string, unknown> = { adapter: spec, kind: 'failover', duplicates: 0 };
     for (const ending of ['close', 'crash'] as Ending[]) {
       const times: number[] = [];
-      for (let i = 0; i < failovers; i++) times.push(await failoverOnce(browser, base, adapter, ending));
-      row[ending] = Math.round(median(times));
+      for (let i = 0; i < failovers; i++) {
+        const outcome = await failoverOnce(() => newContext(spec), base, parse(spec).adapter, ending, failoverCap);
+        if (outcome === 'duplicate') row.duplicates = (row.duplicates as number) + 1;
+        else times.push(outcome);
+      }
+      row[ending] = times.length ? median(times) : null;
     }
     results.push(row);
-    console.log(`failover  ${adapter.padEnd(16)} after close ${String(row.close).padStart(5)} ms   after crash ${String(row.crash).padStart(5)} ms`);
+    console.log(`${spec.padEnd(35)}${pad(row.close === null ? '-' : show(row.close as number), 14)}${pad(row.crash === null ? '-' : show(row.crash as number), 14)}${pad(row.duplicates, 11)}`);
   }
 } finally {
   await browser.close();
   await server.close();
 }
-const meta = { browser: browser.version(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds, repeats, date: new Date().toISOString() };
-console.log(`\n${meta.browser} · ${meta.cpus} × ${meta.cpu} · ${seconds} s × ${repeats} repeats, medians`);
+const meta = {
+  browser: `Chromium ${browser.version()}`,
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+  node: process.version,
+  mode: quick ? 'quick' : 'full',
+  seconds,
+  repeats,
+  failovers,
+  took: `${Math.round((Date.now() - started) / 1000)} s`,
+  date: new Date().toISOString(),
+};
+console.log(`\n${meta.browser} · ${meta.machine} · ${meta.mode}: ${seconds} s × ${repeats} repeats (medians), ${failovers} failovers each · took ${meta.took}`);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(`bench/results/bench-${Date.now()}.json`, JSON.stringify({ meta, results }, null, 2));

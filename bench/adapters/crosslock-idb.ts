@@ -9,7 +9,7 @@ export const crosslockIdb: BenchAdapter = {
   async run(name, critical, onRelease) {
     locks ??= new IndexedDbLockManager({ prefix: 'bench', database: 'crosslock-bench' });
     const guard = await locks.lock(name, { timeout: Infinity });
-    critical();
+    await critical();
     onRelease();
     await guard.release();
   },

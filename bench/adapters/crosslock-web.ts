@@ -10,7 +10,7 @@ function adapter(name: string, unchecked: boolean): BenchAdapter {
     name,
     async run(lockName, critical, onRelease) {
       const guard = await manager().lock(lockName, { timeout: Infinity, unchecked });
-      critical();
+      await critical();
       onRelease();
       await guard.release();
     },

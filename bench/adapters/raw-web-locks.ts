@@ -4,8 +4,8 @@ import type { BenchAdapter } from './types.js';
 export const rawWebLocks: BenchAdapter = {
   name: 'raw navigator.locks',
   async run(name, critical, onRelease) {
-    await navigator.locks.request(name, () => {
-      critical();
+    await navigator.locks.request(name, async () => {
+      await critical();
       onRelease();
     });
   },

@@ -3,9 +3,10 @@ export interface BenchAdapter {
   readonly name: string;
   /**
    * Runs `critical` under the lock `name` and resolves after releasing. `onRelease` is called at the
-   * moment the holder lets go, so handoff latency can be measured from it.
+   * moment the holder lets go, so handoff latency can be measured from it. Absent for implementations
+   * that are not mutexes (leader election): those are measured for failover only.
    */
-  run(name: string, critical: () => void, onRelease: () => void): Promise<void>;
-  /** Takes the lock and never gives it back (failover: the tab is then closed or crashed). */
+  run?(name: string, critical: () => void | Promise<void>, onRelease: () => void): Promise<void>;
+  /** Takes the lock (or leadership) and never gives it back; resolves once held (failover). */
   hold(name: string): Promise<void>;
 }

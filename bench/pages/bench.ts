@@ -2,6 +2,9 @@
  * The in-page half of the benchmark: every tab loops acquire → tiny critical section → release on one
  * lock name from a common start time until a common end time, and reports when it held the lock.
  */
+import * as checker from '../../e2e/pages/checker.js';
+import { broadcastChannelElection } from '../adapters/broadcast-channel.js';
+import { browserTabsLock } from '../adapters/browser-tabs-lock.js';
 import { crosslockIdb } from '../adapters/crosslock-idb.js';
 import { crosslockWeb, crosslockWebUnchecked } from '../adapters/crosslock-web.js';
 import { rawWebLocks } from '../adapters/raw-web-locks.js';
@@ -12,6 +15,8 @@ const adapters: Record<string, BenchAdapter> = {
   'crosslock-web': crosslockWebUnchecked,
   'crosslock-web-checked': crosslockWeb,
   'crosslock-idb': crosslockIdb,
+  'browser-tabs-lock': browserTabsLock,
+  'broadcast-channel': broadcastChannelElection,
 };
 
 /** Wall-clock ms, comparable across tabs (each tab has its own timeOrigin). */
@@ -22,9 +27,14 @@ export interface Grant {
   released: number;
 }
 
-async function run(adapter: string, lockName: string, startAt: number, endAt: number): Promise<Grant[]> {
+/**
+ * Loops until `endAt`. Plain: a tiny critical section (a counter). With `check`: the IndexedDB
+ * exclusion checker's racy section instead (an "inside" marker and a read-modify-write counter), to
+ * count overlaps and lost updates rather than to measure speed.
+ */
+async function run(adapter: string, lockName: string, startAt: number, endAt: number, check = false, tab = ''): Promise<Grant[]> {
   const impl = adapters[adapter];
-  if (!impl) throw new Error(`unknown adapter ${adapter}`);
+  if (!impl?.run) throw new Error(`adapter ${adapter} has no lock loop`);
   const grants: Grant[] = [];
   let counter = 0;
   while (now() < startAt) await new Promise((r) => setTimeout(r, Math.max(0, startAt - now() - 2)));
@@ -35,6 +45,7 @@ async function run(adapter: string, lockName: string, startAt: number, endAt: nu
       () => {
         acquired = now();
         counter++;
+        return check ? checker.critical(tab) : undefined;
       },
       () => grants.push({ acquired, released: now() }),
     );
@@ -49,13 +60,14 @@ function hold(adapter: string, lockName: string): Promise<void> {
 }
 
 /** Failover: waits for `lockName`; resolves with the wall-clock time it was acquired. */
-function waitFor(adapter: string, lockName: string): Promise<number> {
-  return new Promise((acquired) => void adapters[adapter]!.run(lockName, () => acquired(now()), () => {}));
+async function waitFor(adapter: string, lockName: string): Promise<number> {
+  await adapters[adapter]!.hold(lockName);
+  return now();
 }
 
 declare global {
   interface Window {
-    bench: { run: typeof run; hold: typeof hold; waitFor: typeof waitFor; adapters: string[] };
+    bench: { run: typeof run; hold: typeof hold; waitFor: typeof waitFor; checker: typeof checker; adapters: string[] };
   }
 }
-window.bench = { run, hold, waitFor, adapters: Object.keys(adapters) };
+window.bench = { run, hold, waitFor, checker, adapters: Object.keys(adapters) };
