@@ -7,8 +7,8 @@
  * lost updates. Then failover: the holder tab closed, and crashed (CDP), until a waiting tab holds.
  * Medians over repeats. Tables on stdout; JSON in bench/results/ (ignored by git).
  *
- * Options: --tabs 2,4,8  --adapters a,b  --failover-adapters a,b  --seconds 2  --repeats 3  --failovers 3
- *          --failover-cap 10000 (ms; slower failovers show as "> cap")
+ * Options: --tabs 2,4,8  --adapters a,b  --failover-adapters a,b  --seconds 1.5  --repeats 3  --failovers 3
+ *          --failover-cap 8000 (ms; slower failovers show as "> cap")
  * An adapter name ending in `:nolocks` runs in pages without navigator.locks.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,12 +29,12 @@ const quick = args.includes('--quick');
 const tabCounts = list('tabs', quick ? '4' : '2,4,8').map(Number);
 const adapters = list('adapters', 'raw,crosslock-web,crosslock-web-checked,crosslock-idb:nolocks,browser-tabs-lock');
 const failoverAdapters = list('failover-adapters', 'raw,crosslock-web,crosslock-idb:nolocks,browser-tabs-lock,broadcast-channel,broadcast-channel:nolocks');
-const seconds = Number(option('seconds') ?? (quick ? 1 : 2));
+const seconds = Number(option('seconds') ?? (quick ? 1 : 1.5));
 const repeats = Number(option('repeats') ?? (quick ? 1 : 3));
 const failovers = Number(option('failovers') ?? (quick ? 1 : 3));
-const checkSeconds = quick ? 1 : 1.5;
+const checkSeconds = 1;
 /** A failover slower than this is reported as "> cap" (browser-tabs-lock can take a very long time). */
-const failoverCap = Number(option('failover-cap') ?? (quick ? 6000 : 10000));
+const failoverCap = Number(option('failover-cap') ?? (quick ? 6000 : 8000));
 
 /** Cross-origin isolation gives performance.now() 5 µs resolution instead of 100 µs. */
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
