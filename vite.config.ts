@@ -1,5 +1,6 @@
 /**
- * Library build (`vite build`): one ESM entry, no dependencies bundled. Declarations come from
+ * Library build (`vite build`): one ESM file per entry point (`crosslock`, `crosslock/memory`,
+ * `crosslock/indexeddb`, `crosslock/fenced`) plus shared chunks, no dependencies bundled. Declarations come from
  * `tsc -p tsconfig.build.json` (vite-plugin-dts needs TypeScript's JS API, which TypeScript 7 lacks).
  *
  * The dev server (`vite`) serves the repository root: e2e pages under /e2e/pages/ import /src/ directly.
@@ -28,9 +29,9 @@ const library = defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      entry: 'src/index.ts',
+      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts' },
       formats: ['es'],
-      fileName: 'index',
+      fileName: (_format, name) => `${name}.js`,
     },
     // Dependencies stay imports: the app's bundler dedupes them (Vite 8 names this rolldownOptions).
     rolldownOptions: { external: ['idb'] },

@@ -2,7 +2,8 @@
  * The demo wallet page. URL: `?wallet=<fingerprint>` (default `demo-wallet`), `?backend=web|idb|memory`
  * (default: platformDefault() decides), `?period=<ms>` (round length, default 4000).
  */
-import { FencedStore, platformDefault, type BackendName } from '../src/index.js';
+import { platformDefault, type BackendName } from '../src/index.js';
+import { FencedStore } from '../src/fenced.js';
 import { Bus, type Stamped } from './bus.js';
 import { startRounds, zombie, type RoundContext, type Wallet } from './rounds.js';
 import { Timeline } from './timeline.js';
@@ -14,7 +15,7 @@ const period = Math.max(500, Number(params.get('period')) || 4000);
 const tab = `tab-${Math.random().toString(36).slice(2, 6)}`;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const selection = platformDefault({ prefix: walletName, ...(forced ? { backend: forced } : {}) });
+const selection = await platformDefault({ prefix: walletName, ...(forced ? { backend: forced } : {}) });
 const locks = selection.manager;
 const store = new FencedStore<unknown>({ namespace: walletName });
 const bus = new Bus(walletName);

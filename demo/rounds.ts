@@ -6,7 +6,8 @@
  * the same round. A tab whose wallet lock is poisoned (another tab changed the wallet since it last held
  * it) reloads the balance first, and says so.
  */
-import type { FencedStore, LockManager } from '../src/index.js';
+import type { LockManager } from '../src/index.js';
+import type { FencedStore } from '../src/fenced.js';
 import type { Bus } from './bus.js';
 
 export interface Wallet {

@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from '@playwright/test';
 export async function loop(page: Page, tab: string, iterations: number): Promise<void> {
   await page.evaluate(
     async ({ tab, iterations }) => {
-      const locks = window.harness.locks();
+      const locks = await window.harness.locks();
       for (let i = 0; i < iterations; i++) {
         await locks.withLock('counter', { timeout: 30_000 }, () => window.harness.checker.critical(tab));
       }
@@ -16,7 +16,7 @@ export async function loop(page: Page, tab: string, iterations: number): Promise
 
 /** Number of pending requests the tab's manager sees. */
 export function pendingCount(page: Page): Promise<number> {
-  return page.evaluate(async () => (await window.harness.locks().query()).pending.length);
+  return page.evaluate(async () => (await (await window.harness.locks()).query()).pending.length);
 }
 
 /** Makes every page of the context lack Web Locks, as an insecure context or an old browser does. */

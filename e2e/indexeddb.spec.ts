@@ -87,7 +87,7 @@ test('another tab upgrading the database neither blocks nor breaks a held lease'
 
 test('a corrupted lease record does not crash a waiter: it takes the lock', async ({ tabs }) => {
   const [writer, taker] = await tabs.open(2);
-  await taker!.evaluate(() => window.harness.locks().query()); // creates the database
+  await taker!.evaluate(async () => (await window.harness.locks()).query()); // creates the database
   await writer!.evaluate(
     () =>
       new Promise<void>((resolve, reject) => {

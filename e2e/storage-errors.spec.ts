@@ -15,7 +15,7 @@ test('over quota: StorageError("quota"), the lock is not taken, and it works onc
     };
     const full = await window.harness.tryHold('round').then(String, (e: Error & { kind?: string }) => `${e.name}:${e.kind}`);
     IDBObjectStore.prototype.put = put;
-    const held = (await window.harness.locks().query()).held.length;
+    const held = (await (await window.harness.locks()).query()).held.length;
     return { full, held, later: await window.harness.tryHold('round') };
   });
   expect(outcome).toEqual({ full: 'StorageError:quota', held: 0, later: true });

@@ -56,7 +56,7 @@ for (const end of ['closed', 'crashed'] as const) {
     await expect.poll(() => pendingCount(waiter!)).toBe(1);
     await (end === 'closed' ? tabs.close(holder!) : tabs.crash(holder!));
     expect(await acquired).toBeGreaterThan(0);
-    expect(await waiter!.evaluate(async () => (await window.harness.locks().query()).held.length)).toBe(1);
+    expect(await waiter!.evaluate(async () => (await (await window.harness.locks()).query()).held.length)).toBe(1);
   });
 }
 
@@ -75,7 +75,7 @@ test('shared readers in 3 tabs hold together while a writer in a 4th waits', asy
   for (const reader of readers) await reader.evaluate(() => window.harness.hold('wallet', { timeout: 0, mode: 'shared' }));
   const written = writer.evaluate(() => window.harness.hold('wallet', { timeout: Infinity }));
   const state = () => writer.evaluate(async () => {
-    const { held, pending } = await window.harness.locks().query();
+    const { held, pending } = await (await window.harness.locks()).query();
     return { held: held.map((l) => l.mode), pending: pending.map((l) => l.mode) };
   });
   await expect.poll(state).toEqual({ held: ['shared', 'shared', 'shared'], pending: ['exclusive'] });

@@ -1,3 +1,9 @@
+/**
+ * `crosslock`: the contract, its errors, `WebLockManager` and `platformDefault()`. The other backends
+ * and `FencedStore` are entry points of their own (`crosslock/memory`, `crosslock/indexeddb`,
+ * `crosslock/fenced`), so an app pays only for what it imports; `platformDefault()` loads the backend
+ * it picks.
+ */
 export type {
   BackendName,
   LockGuard,
@@ -23,10 +29,5 @@ export {
   type StorageErrorKind,
 } from './core/errors.js';
 export { MAX_NAME_BYTES } from './core/names.js';
-export { MemoryLockManager, type MemoryLockManagerOptions } from './memory/manager.js';
-export { MemoryLockSpace } from './memory/space.js';
 export { WebLockManager, type WebLockManagerOptions, type WebLockOptions } from './web-locks/manager.js';
-export { IndexedDbLockManager } from './idb/manager.js';
-export type { IndexedDbLockManagerOptions } from './idb/options.js';
 export { platformDefault, type PlatformDefaultOptions, type PlatformSelection } from './platform.js';
-export { FencedStore, type FencedStoreOptions } from './fenced/store.js';

@@ -6,13 +6,14 @@
  * `realmOnly: true` and why, and `requireOrigin: true` turns it into an `UnsupportedError` instead (what a
  * wallet wants). Outside a browser (Node, SSR) it picks the memory manager: one process is the realm.
  * An explicit `backend` is honoured or fails; it is never swapped for another.
+ *
+ * Asynchronous because it loads the backend it picks (`crosslock/memory`, `crosslock/indexeddb` are
+ * separate chunks): a browser with Web Locks never downloads the lease backend or `idb`.
  */
 import { InvalidOptionError, UnsupportedError, describe } from './core/errors.js';
 import { checkObject } from './core/options.js';
 import type { BackendName, LockManager, LockScope } from './core/types.js';
-import { IndexedDbLockManager } from './idb/manager.js';
 import type { IndexedDbLockManagerOptions } from './idb/options.js';
-import { MemoryLockManager } from './memory/manager.js';
 import { WebLockManager } from './web-locks/manager.js';
 
 export interface PlatformDefaultOptions {
@@ -38,7 +39,7 @@ export interface PlatformSelection {
 
 const BACKENDS = ['auto', 'web-locks', 'indexeddb', 'memory'];
 
-export function platformDefault(options: PlatformDefaultOptions = {}): PlatformSelection {
+export async function platformDefault(options: PlatformDefaultOptions = {}): Promise<PlatformSelection> {
   const o = checkObject(options, ['prefix', 'backend', 'requireOrigin', 'indexedDb'], 'platformDefault()');
   const backend = o.backend ?? 'auto';
   if (typeof backend !== 'string' || !BACKENDS.includes(backend)) {
@@ -48,10 +49,10 @@ export function platformDefault(options: PlatformDefaultOptions = {}): PlatformS
     throw new InvalidOptionError('requireOrigin', `must be a boolean, got ${describe(o.requireOrigin)}`);
   }
   const prefix = o.prefix === undefined ? {} : { prefix: o.prefix as string };
-  const make: Record<BackendName, () => LockManager> = {
-    'web-locks': () => new WebLockManager(prefix),
-    indexeddb: () => new IndexedDbLockManager({ ...(o.indexedDb as object | undefined), ...prefix }),
-    memory: () => new MemoryLockManager(prefix),
+  const make: Record<BackendName, () => Promise<LockManager>> = {
+    'web-locks': async () => new WebLockManager(prefix),
+    indexeddb: async () => new (await import('./indexeddb.js')).IndexedDbLockManager({ ...(o.indexedDb as object | undefined), ...prefix }),
+    memory: async () => new (await import('./memory.js')).MemoryLockManager(prefix),
   };
   const select = (manager: LockManager, reason: string): PlatformSelection => ({
     manager,
@@ -61,13 +62,13 @@ export function platformDefault(options: PlatformDefaultOptions = {}): PlatformS
     reason,
   });
 
-  if (backend !== 'auto') return select(make[backend as BackendName](), `${backend} was asked for`);
-  if (!inBrowser()) return select(make.memory(), 'not a browser (Node, SSR): one process is the whole realm');
+  if (backend !== 'auto') return select(await make[backend as BackendName](), `${backend} was asked for`);
+  if (!inBrowser()) return select(await make.memory(), 'not a browser (Node, SSR): one process is the whole realm');
 
   const skipped: string[] = [];
   for (const name of ['web-locks', 'indexeddb'] as const) {
     try {
-      return select(make[name](), skipped.length ? `${name}; not ${skipped.join('; not ')}` : `${name} is available`);
+      return select(await make[name](), skipped.length ? `${name}; not ${skipped.join('; not ')}` : `${name} is available`);
     } catch (error) {
       if ((error as Error).name !== 'UnsupportedError') throw error;
       skipped.push(`${name}: ${(error as Error).message}`);
@@ -75,7 +76,7 @@ export function platformDefault(options: PlatformDefaultOptions = {}): PlatformS
   }
   const why = `no cross-tab lock here (${skipped.join('; ')})`;
   if (o.requireOrigin === true) throw new UnsupportedError(`${why}, and requireOrigin was set`);
-  return select(make.memory(), `memory ONLY: locks exclude nothing outside this tab; ${why}`);
+  return select(await make.memory(), `memory ONLY: locks exclude nothing outside this tab; ${why}`);
 }
 
 function inBrowser(): boolean {

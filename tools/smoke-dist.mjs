@@ -1,12 +1,20 @@
-// Imports the BUILT package in plain Node, through its own exports map, and takes and releases a lock.
-// Proves the published entry loads without browser globals and that the declarations were emitted.
+// Imports the BUILT package in plain Node, through its own exports map: every entry point loads
+// without browser globals, its declarations were emitted, and a lock can be taken and released
+// (platformDefault loads the memory backend's chunk; the lease backend runs on fake-indexeddb).
 import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 
 const crosslock = await import('crosslock');
-assert.ok(existsSync(new URL('../dist/index.d.ts', import.meta.url)), 'dist/index.d.ts was not emitted');
+const { MemoryLockManager } = await import('crosslock/memory');
+const { FencedStore } = await import('crosslock/fenced');
+for (const entry of ['index', 'memory', 'indexeddb', 'fenced']) {
+  assert.ok(existsSync(new URL(`../dist/${entry}.d.ts`, import.meta.url)), `dist/${entry}.d.ts was not emitted`);
+}
+assert.equal(typeof FencedStore, 'function');
 
-const locks = new crosslock.MemoryLockManager({ prefix: 'smoke' });
+const { manager: locks, backend } = await crosslock.platformDefault({ prefix: 'smoke' });
+assert.equal(backend, 'memory');
+assert.ok(locks instanceof MemoryLockManager, 'platformDefault and crosslock/memory loaded two copies of the backend');
 const guard = await locks.lock('round.1', { timeout: 1000 });
 assert.equal(await locks.tryLock('round.1'), null, 'a held lock was granted twice');
 await guard.release();
@@ -14,4 +22,12 @@ const again = await locks.tryLock('round.1');
 assert.ok(again, 'a released lock could not be taken again');
 await again.release();
 await assert.rejects(locks.lock('bad name', { timeout: 0 }), { name: 'InvalidLockNameError' });
-console.log(`smoke: built package imported in Node ${process.version}; lock/unlock ok (scope ${locks.scope})`);
+
+await import('fake-indexeddb/auto');
+const { IndexedDbLockManager } = await import('crosslock/indexeddb');
+const leases = new IndexedDbLockManager({ database: 'smoke' });
+const lease = await leases.lock('round.1', { timeout: 1000 });
+assert.equal(typeof lease.generation, 'number');
+await lease.release();
+await leases.close();
+console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb)`);

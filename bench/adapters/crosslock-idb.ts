@@ -1,5 +1,5 @@
 /** crosslock's IndexedDB lease backend (what platformDefault() picks where Web Locks are missing). */
-import { IndexedDbLockManager } from '../../src/index.js';
+import { IndexedDbLockManager } from '../../src/indexeddb.js';
 import type { BenchAdapter } from './types.js';
 
 let locks: IndexedDbLockManager | undefined;

@@ -3,17 +3,23 @@
  * `page.evaluate` calls, runs the IndexedDB exclusion checker and starts workers.
  */
 import * as Comlink from 'comlink';
-import * as crosslock from '../../src/index.js';
+import * as core from '../../src/index.js';
+import * as fencedEntry from '../../src/fenced.js';
+import * as indexeddb from '../../src/indexeddb.js';
+import * as memory from '../../src/memory.js';
 import * as checker from './checker.js';
 import type { LockWorkerApi } from './lock-worker.js';
 
-const guards = new Map<string, crosslock.LockGuard>();
-let selection: crosslock.PlatformSelection | undefined;
-/** This tab's manager, chosen by platformDefault() (Web Locks, or IndexedDB leases where they are hidden). */
-const locks = (): crosslock.LockManager => (selection ??= crosslock.platformDefault({ prefix: 'e2e' })).manager;
+/** Every entry point of the package, as one namespace. */
+const crosslock = { ...core, ...memory, ...indexeddb, ...fencedEntry };
 
-let fenced: crosslock.FencedStore<unknown> | undefined;
-const store = (): crosslock.FencedStore<unknown> => (fenced ??= new crosslock.FencedStore({ namespace: 'e2e' }));
+const guards = new Map<string, core.LockGuard>();
+let selection: Promise<core.PlatformSelection> | undefined;
+/** This tab's manager, chosen by platformDefault() (Web Locks, or IndexedDB leases where they are hidden). */
+const locks = async (): Promise<core.LockManager> => (await (selection ??= crosslock.platformDefault({ prefix: 'e2e' }))).manager;
+
+let fenced: fencedEntry.FencedStore<unknown> | undefined;
+const store = (): fencedEntry.FencedStore<unknown> => (fenced ??= new crosslock.FencedStore({ namespace: 'e2e' }));
 
 const harness = {
   checker,
@@ -25,21 +31,21 @@ const harness = {
   /** `iterations` times: under the lock, read the counter from the FencedStore and write it + 1. */
   async count(iterations: number): Promise<void> {
     for (let i = 0; i < iterations; i++) {
-      await locks().withLock('counter', { timeout: 30_000 }, async (guard) => {
+      await (await locks()).withLock('counter', { timeout: 30_000 }, async (guard) => {
         const n = ((await store().get('n')) as number | undefined) ?? 0;
         await store().put(guard, 'n', n + 1);
       });
     }
   },
   locks,
-  backend: () => locks().backend,
+  backend: async () => (await locks()).backend,
   /** Takes `name` and keeps the guard; resolves once held. */
-  async hold(name: string, options: crosslock.WebLockOptions): Promise<number> {
-    guards.set(name, await locks().lock(name, options));
+  async hold(name: string, options: core.WebLockOptions): Promise<number> {
+    guards.set(name, await (await locks()).lock(name, options));
     return performance.timeOrigin + performance.now();
   },
-  async tryHold(name: string, mode: crosslock.LockMode = 'exclusive'): Promise<boolean> {
-    const guard = await locks().tryLock(name, { mode });
+  async tryHold(name: string, mode: core.LockMode = 'exclusive'): Promise<boolean> {
+    const guard = await (await locks()).tryLock(name, { mode });
     if (guard) guards.set(name, guard);
     return guard !== null;
   },

@@ -19,7 +19,8 @@ import { InvalidOptionError, StaleLockError, describe } from '../core/errors.js'
 import { fenceOf } from '../core/manager.js';
 import { checkObject } from '../core/options.js';
 import type { LockGuard } from '../core/types.js';
-import { FENCED_STORE, LeaseStore } from '../idb/store.js';
+import { FENCED_STORE, LeaseStore, STORE } from '../idb/store.js';
+import { within } from '../idb/within.js';
 import { staleness } from './stale.js';
 
 export interface FencedStoreOptions {
@@ -52,13 +53,13 @@ export class FencedStore<T = unknown> {
 
   async get(key: string): Promise<T | undefined> {
     const id = this.#key(key);
-    return this.#db.within([FENCED_STORE], 'readonly', (tx) => tx.objectStore(FENCED_STORE).get(id) as Promise<T | undefined>);
+    return within(this.#db, [FENCED_STORE], 'readonly', (tx) => tx.objectStore(FENCED_STORE).get(id) as Promise<T | undefined>);
   }
 
   /** Every key and value of this store's namespace, by key. */
   async entries(): Promise<Array<[string, T]>> {
     const range = IDBKeyRange.bound([this.namespace], [this.namespace, []]);
-    return this.#db.within([FENCED_STORE], 'readonly', async (tx) => {
+    return within(this.#db, [FENCED_STORE], 'readonly', async (tx) => {
       const store = tx.objectStore(FENCED_STORE);
       const [keys, values] = await Promise.all([store.getAllKeys(range), store.getAll(range)]);
       return keys.map((k, i): [string, T] => [(k as [string, string])[1], values[i] as T]);
@@ -101,8 +102,8 @@ export class FencedStore<T = unknown> {
     }
     if (guard.released) throw new StaleLockError(fence.name, generation, undefined, 'the guard was released');
     if (guard.signal.aborted) throw new StaleLockError(fence.name, generation, undefined, `the lock was lost (${(guard.signal.reason as Error).message})`);
-    await this.#db.within(['leases', FENCED_STORE], 'readwrite', async (tx) => {
-      const stale = staleness(await tx.objectStore('leases').get(fence.name), Date.now(), generation, fence.token);
+    await within(this.#db, [STORE, FENCED_STORE], 'readwrite', async (tx) => {
+      const stale = staleness(await tx.objectStore(STORE).get(fence.name), Date.now(), generation, fence.token);
       if (stale) throw new StaleLockError(fence.name, generation, stale.current, stale.reason);
       const store = tx.objectStore(FENCED_STORE);
       await (change ? store.put!(change.value, id) : store.delete!(id)); // a readwrite transaction has both

@@ -147,15 +147,3 @@ function grantableHead(holders: readonly Entry[], queue: readonly Entry[]): Entr
   }
   return shared;
 }
-
-/**
- * The Web Locks ledger: the browser granted `owner` the lock; record it in the lock's record (no
- * holders or queue are kept for Web Locks: the browser keeps those). The generation goes up when the
- * owner differs from the last one, exactly as for leases, so both backends count alike.
- */
-export function recordGrant(stored: unknown, now: number, owner: string): { record: LeaseRecord; generationUp: boolean; write: LeaseRecord } {
-  const { record } = normalise(stored, now, Number.POSITIVE_INFINITY, NO_DEAD);
-  const generationUp = record.lastOwner !== owner;
-  const next: LeaseRecord = { ...record, generation: record.generation + (generationUp ? 1 : 0), lastOwner: owner };
-  return { record: next, generationUp, write: next };
-}

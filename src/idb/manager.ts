@@ -21,11 +21,12 @@ import { UnsupportedError, type LockLostKind } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
 import { randomId } from '../core/random.js';
 import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
-import type { Decision, Intent } from './decide.js';
+import { decide, type DecideInput, type Decision, type Intent } from './decide.js';
 import { leaseSettings, type IndexedDbLockManagerOptions, type LeaseSettings } from './options.js';
 import { Waiting } from './waiting.js';
 import { normalise } from './record.js';
-import { LeaseStore, type Ask } from './store.js';
+import { LeaseStore, STORE } from './store.js';
+import { within } from './within.js';
 import { Ticker } from './ticker.js';
 
 interface Held {
@@ -41,6 +42,8 @@ interface Held {
  * `granted`: requests a release handed the lock to (with their lease's expiry); `queued`: whether
  * requests still wait in the stored queue (then only the granted ones need to act).
  */
+type Ask = Omit<DecideInput, 'now'>;
+
 type Message =
   | { t: 'released'; name: string; granted: Array<{ token: string; expires: number }>; generation: number; queued: boolean }
   | { t: 'dead'; tokens: string[]; names: string[] };
@@ -89,7 +92,11 @@ export class IndexedDbLockManager extends BaseLockManager {
   }
 
   protected async snapshot(): Promise<LockSnapshot> {
-    const rows = await this.#store.readAll();
+    const rows = await within(this.#store, [STORE], 'readonly', async (tx) => {
+      const store = tx.objectStore(STORE);
+      const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()]);
+      return keys.map((key, i): [string, unknown] => [String(key), values[i]]);
+    });
     const now = Date.now();
     const held: LockInfo[] = [];
     const pending: LockInfo[] = [];
@@ -121,7 +128,12 @@ export class IndexedDbLockManager extends BaseLockManager {
 
   #run(name: string, token: string, mode: LockMode, intent: Intent) {
     const ask: Ask = { lease: this.settings.leaseMs, owner: this.clientId, token, mode, intent, dead: this.#deadTokens() };
-    return this.#store.run([[name, ask]]).then(([decision]) => decision!);
+    return this.#decide([[name, ask]]).then(([decision]) => decision!);
+  }
+
+  /** Runs the lease rule for each (name, ask) in one transaction; decisions in the same order. */
+  #decide(items: ReadonlyArray<readonly [string, Ask]>): Promise<Decision[]> {
+    return this.#store.update(items.map(([name, ask]) => [name, (stored: unknown, now: number) => decide(stored, { ...ask, now })]));
   }
 
   #grant(name: string, mode: LockMode, token: string, started: number, generation: number, lost: Held['lost']): Grant {
@@ -160,8 +172,7 @@ export class IndexedDbLockManager extends BaseLockManager {
     if (live.length === 0 || this.#renewing) return;
     this.#renewing = true;
     const ask = (h: Held): [string, Ask] => [h.name, { lease: this.settings.leaseMs, owner: this.clientId, token: h.token, mode: h.mode, intent: 'renew', dead: this.#deadTokens() }];
-    this.#store
-      .run(live.map(ask))
+    this.#decide(live.map(ask))
       .then(
         (decisions) =>
           decisions.forEach((d, i) => {

@@ -1,7 +1,8 @@
 /**
  * The IndexedDB side of the lease backend: one object store of lease records keyed by full lock name.
- * Every change runs `decide()` inside ONE readwrite transaction (get → decide → put) with no other
- * await in between, so IndexedDB's transaction ordering makes the read-decide-write atomic across tabs.
+ * Every change runs a pure rule (`decide()` for leases, `recordGrant()` for the Web Locks ledger) inside
+ * ONE readwrite transaction (get → rule → put) with no other await in between, so IndexedDB's
+ * transaction ordering makes the read-decide-write atomic across tabs.
  *
  * Robustness:
  * - another tab upgrading the database (`versionchange`): we close our connection at once so we never
@@ -14,19 +15,18 @@
  * Transactions are created synchronously when a connection is open, so callers control their order
  * (IndexedDB runs overlapping readwrite transactions in creation order).
  */
-import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { openDB, type IDBPDatabase } from 'idb';
 import { StorageError, UnsupportedError } from '../core/errors.js';
-import { decide, recordGrant, type DecideInput, type Decision } from './decide.js';
 import type { LeaseRecord } from './record.js';
 
-const STORE = 'leases';
+export const STORE = 'leases';
 /** The store of `FencedStore` values, keyed `[namespace, key]`. */
 export const FENCED_STORE = 'fenced';
 /** Version 1: `leases`. Version 2 adds `fenced`. A later version adds stores; this code keeps working beside it. */
 const SCHEMA_VERSION = 2;
 
-export type Ask = Omit<DecideInput, 'now'>;
-type Rule<R> = (stored: unknown, now: number) => R;
+/** A pure rule: the stored value and the time in, what to answer and what to write (`null`: nothing) out. */
+export type Rule<R> = (stored: unknown, now: number) => R;
 
 export class LeaseStore {
   #conn: IDBPDatabase | undefined;
@@ -37,68 +37,13 @@ export class LeaseStore {
     private readonly openTimeout: number,
   ) {}
 
-  /** Runs the lease rule for each (name, ask) in one transaction; decisions in the same order. */
-  run(items: ReadonlyArray<readonly [string, Ask]>): Promise<Decision[]> {
-    return this.#update(items.map(([name, ask]) => [name, (stored: unknown, now: number) => decide(stored, { ...ask, now })]));
-  }
-
-  /** Records a Web Locks grant to `owner` in the lock's record (one transaction); resolves to the generation. */
-  async ledger(name: string, owner: string): Promise<number> {
-    const [result] = await this.#update([[name, (stored: unknown, now: number) => recordGrant(stored, now, owner)]]);
-    return result!.record.generation;
-  }
-
-  /** Applies a pure rule to each named record, all in one readwrite transaction created now if connected. */
-  #update<R extends { write: LeaseRecord | null }>(items: ReadonlyArray<readonly [string, Rule<R>]>): Promise<R[]> {
-    const conn = this.#conn;
-    return conn ? this.#transact(conn, items, true) : this.#open().then((db) => this.#transact(db, items, true));
-  }
-
-  /** Every stored record, by full name (read-only). */
-  async readAll(): Promise<Array<[string, unknown]>> {
-    const db = await this.#open();
-    try {
-      const tx = db.transaction(STORE, 'readonly');
-      const [keys, values] = await Promise.all([tx.store.getAllKeys(), tx.store.getAll(), tx.done]);
-      return keys.map((key, i) => [String(key), values[i]]);
-    } catch (error) {
-      throw storageError(error, 'read the lease records');
-    }
-  }
-
   /**
-   * Runs `fn` in one transaction over `stores` (default durability: this is for data, not leases).
-   * Errors `fn` throws on purpose pass through; IndexedDB failures become `StorageError`.
+   * Applies a pure rule to each named record, all in ONE readwrite transaction (get → rule → put,
+   * awaiting nothing else), created now when connected; results in the same order.
    */
-  async within<R>(stores: string[], mode: IDBTransactionMode, fn: (tx: IDBPTransaction<unknown, string[], IDBTransactionMode>) => Promise<R>): Promise<R> {
-    const db = await this.#open();
-    for (const name of stores) {
-      if (!db.objectStoreNames.contains(name)) throw new StorageError('unavailable', `database "${this.database}" has no "${name}" store`);
-    }
-    let tx: IDBPTransaction<unknown, string[], IDBTransactionMode>;
-    try {
-      tx = db.transaction(stores, mode);
-    } catch (error) {
-      throw storageError(error, 'start a transaction');
-    }
-    let result: R;
-    try {
-      result = await fn(tx);
-    } catch (error) {
-      try {
-        tx.abort();
-      } catch {
-        // Already finished or aborted.
-      }
-      tx.done.catch(() => {});
-      throw error;
-    }
-    try {
-      await tx.done;
-    } catch (error) {
-      throw storageError(error, `write to "${stores.join('", "')}"`);
-    }
-    return result;
+  update<R extends { write: LeaseRecord | null }>(items: ReadonlyArray<readonly [string, Rule<R>]>): Promise<R[]> {
+    const conn = this.#conn;
+    return conn ? this.#transact(conn, items, true) : this.open().then((db) => this.#transact(db, items, true));
   }
 
   close(): void {
@@ -116,7 +61,7 @@ export class LeaseStore {
       // The connection is closing (versionchange, or the browser closed it): reopen once.
       if (retry && (error as Error).name === 'InvalidStateError') {
         this.#forget(db);
-        return this.#transact(await this.#open(), items, false);
+        return this.#transact(await this.open(), items, false);
       }
       throw storageError(error, 'start a transaction');
     }
@@ -135,7 +80,8 @@ export class LeaseStore {
     }
   }
 
-  #open(): Promise<IDBPDatabase> {
+  /** The connection, opened (and the schema created) on first use. */
+  open(): Promise<IDBPDatabase> {
     if (this.#conn) return Promise.resolve(this.#conn);
     this.#opening ??= this.#connect().then(
       (db) => {
@@ -203,7 +149,7 @@ export class LeaseStore {
   }
 }
 
-function storageError(error: unknown, doing: string): Error {
+export function storageError(error: unknown, doing: string): Error {
   if (error instanceof StorageError || error instanceof UnsupportedError) return error;
   const name = (error as Error | undefined)?.name;
   if (name === 'QuotaExceededError') return new StorageError('quota', `out of storage quota while trying to ${doing}`, { cause: error });

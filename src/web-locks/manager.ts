@@ -17,12 +17,12 @@
  * Invariant: exclusion is the browser's alone; everything kept here (the attribution register) is
  * diagnostics.
  */
-import { InvalidOptionError, UnsupportedError, describe } from '../core/errors.js';
+import { InvalidOptionError, StorageError, UnsupportedError, describe } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
 import { checkObject, type ParsedLockOptions } from '../core/options.js';
 import type { LockGuard, LockOptions, LockSnapshot } from '../core/types.js';
-import { LeaseStore } from '../idb/store.js';
 import { Attribution } from './attribution.js';
+import type { Ledger } from './ledger.js';
 import { browserLocks, type BrowserLocks } from './support.js';
 
 export interface WebLockManagerOptions {
@@ -52,9 +52,6 @@ export interface WebLockOptions extends LockOptions {
  */
 const MAX_NULL_GRANTS = 3;
 
-/** How long opening the ledger's database may stay blocked before a checked lock fails (as for leases). */
-const LEDGER_OPEN_TIMEOUT_MS = 5000;
-
 export class WebLockManager extends BaseLockManager {
   readonly backend = 'web-locks';
   readonly scope = 'origin';
@@ -62,7 +59,7 @@ export class WebLockManager extends BaseLockManager {
   readonly #locks: BrowserLocks;
   readonly #attribution = Attribution.realm();
   readonly #database: string;
-  #ledger: LeaseStore | undefined;
+  #ledger: Promise<Ledger> | undefined;
 
   /** Throws `UnsupportedError`, saying why, where `navigator.locks` is missing. */
   constructor(options: WebLockManagerOptions = {}) {
@@ -76,17 +73,26 @@ export class WebLockManager extends BaseLockManager {
   }
 
   protected override async dispose(): Promise<void> {
-    this.#ledger?.close();
+    const ledger = this.#ledger;
+    this.#ledger = undefined;
+    (await ledger?.catch(() => undefined))?.close();
   }
 
   /**
    * Checked grants: inside the lock, before the guard is handed out, one transaction records the grant
    * in the lock's record and returns its generation (see `recordGrant`). If that fails, the lock is given
    * back and the caller gets the `StorageError`: a checked guard without a generation would be a lie.
+   * The ledger's code (and `idb`) is a separate chunk, loaded on the first checked grant.
    */
-  #grantGeneration(name: string): Promise<number> {
-    this.#ledger ??= new LeaseStore(this.#database, LEDGER_OPEN_TIMEOUT_MS);
-    return this.#ledger.ledger(name, this.clientId);
+  async #grantGeneration(name: string): Promise<number> {
+    this.#ledger ??= import('./ledger.js').then(
+      (m) => m.openLedger(this.#database),
+      (error: unknown) => {
+        this.#ledger = undefined; // a chunk that failed to load (offline, replaced by a deploy) may load next time
+        throw new StorageError('unavailable', `the ledger's code did not load: ${(error as Error)?.message}`, { cause: error });
+      },
+    );
+    return (await this.#ledger).grant(name, this.clientId);
   }
 
   override lock(name: string, options: WebLockOptions): Promise<LockGuard> {

@@ -15,28 +15,28 @@ function hide(target: object, key: string): void {
   restore.push(() => Object.defineProperty(target, key, descriptor));
 }
 
-describe('platformDefault in Chromium', () => {
-  it('picks Web Locks where they exist', () => {
-    const chosen = platformDefault();
+describe('platformDefault in Chromium', async () => {
+  it('picks Web Locks where they exist', async () => {
+    const chosen = await platformDefault();
     made.push(chosen.manager);
     expect(chosen).toMatchObject({ backend: 'web-locks', scope: 'origin', realmOnly: false, reason: 'web-locks is available' });
   });
 
-  it('falls back to IndexedDB leases without navigator.locks, and says why', () => {
+  it('falls back to IndexedDB leases without navigator.locks, and says why', async () => {
     hide(Navigator.prototype, 'locks');
-    const chosen = platformDefault({ indexedDb: { database: `platform-${Math.random()}` } });
+    const chosen = await platformDefault({ indexedDb: { database: `platform-${Math.random()}` } });
     made.push(chosen.manager);
     expect(chosen).toMatchObject({ backend: 'indexeddb', scope: 'origin', realmOnly: false });
     expect(chosen.reason).toMatch(/not web-locks: .*Web Locks API/);
   });
 
-  it('falls back to memory only loudly, and refuses to when told to', () => {
+  it('falls back to memory only loudly, and refuses to when told to', async () => {
     hide(Navigator.prototype, 'locks');
     hide(globalThis, 'indexedDB');
-    const chosen = platformDefault();
+    const chosen = await platformDefault();
     made.push(chosen.manager);
     expect(chosen).toMatchObject({ backend: 'memory', scope: 'realm', realmOnly: true });
     expect(chosen.reason).toMatch(/memory ONLY/);
-    expect(() => platformDefault({ requireOrigin: true })).toThrow(expect.objectContaining({ name: 'UnsupportedError' }));
+    await expect(platformDefault({ requireOrigin: true })).rejects.toThrow(expect.objectContaining({ name: 'UnsupportedError' }));
   });
 });

@@ -1,6 +1,8 @@
 /** The backends the conformance suite runs on, each described once for every environment it runs in. */
 import { deleteDB } from 'idb';
-import { IndexedDbLockManager, MemoryLockManager, MemoryLockSpace, WebLockManager } from '../../src/index.js';
+import { WebLockManager } from '../../src/index.js';
+import { IndexedDbLockManager } from '../../src/indexeddb.js';
+import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
 import type { ConformanceBackend } from './harness.js';
 
 const prefixed = (prefix: string | undefined) => (prefix === undefined ? {} : { prefix });

@@ -4,7 +4,10 @@
  */
 import { deleteDB, openDB } from 'idb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FencedStore, IndexedDbLockManager, MemoryLockManager, MemoryLockSpace, type LockManager } from '../../src/index.js';
+import type { LockManager } from '../../src/index.js';
+import { FencedStore } from '../../src/fenced.js';
+import { IndexedDbLockManager } from '../../src/indexeddb.js';
+import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
 
 export function fencedStoreCases(where: string, extraManager?: (database: string) => LockManager): void {
   describe(`FencedStore (${where})`, () => {

@@ -6,7 +6,9 @@
 import 'fake-indexeddb/auto';
 import { deleteDB, openDB } from 'idb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FencedStore, IndexedDbLockManager, type LockGuard, type LockLostError } from '../../src/index.js';
+import type { LockGuard, LockLostError } from '../../src/index.js';
+import { FencedStore } from '../../src/fenced.js';
+import { IndexedDbLockManager } from '../../src/indexeddb.js';
 
 let database: string;
 let managers: IndexedDbLockManager[];

@@ -1,0 +1,45 @@
+/**
+ * One transaction over several stores of a lease database, for what is not a lease update:
+ * `FencedStore` writes checked against the lock record in the same transaction, and reads.
+ */
+import type { IDBPTransaction } from 'idb';
+import { StorageError } from '../core/errors.js';
+import { storageError, type LeaseStore } from './store.js';
+
+export type Transaction = IDBPTransaction<unknown, string[], IDBTransactionMode>;
+
+/**
+ * Runs `fn` in one transaction over `stores` (default durability: this is for data, not leases).
+ * Errors `fn` throws on purpose pass through (and abort the transaction); IndexedDB failures become
+ * `StorageError`.
+ */
+export async function within<R>(store: LeaseStore, stores: string[], mode: IDBTransactionMode, fn: (tx: Transaction) => Promise<R>): Promise<R> {
+  const db = await store.open();
+  for (const name of stores) {
+    if (!db.objectStoreNames.contains(name)) throw new StorageError('unavailable', `database "${store.database}" has no "${name}" store`);
+  }
+  let tx: Transaction;
+  try {
+    tx = db.transaction(stores, mode);
+  } catch (error) {
+    throw storageError(error, 'start a transaction');
+  }
+  let result: R;
+  try {
+    result = await fn(tx);
+  } catch (error) {
+    try {
+      tx.abort();
+    } catch {
+      // Already finished or aborted.
+    }
+    tx.done.catch(() => {});
+    throw error;
+  }
+  try {
+    await tx.done;
+  } catch (error) {
+    throw storageError(error, `write to "${stores.join('", "')}"`);
+  }
+  return result;
+}
