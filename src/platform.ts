@@ -10,8 +10,8 @@
  * Asynchronous because it loads the backend it picks (`crosslock/memory`, `crosslock/indexeddb` are
  * separate chunks): a browser with Web Locks never downloads the lease backend or `idb`.
  */
-import { InvalidOptionError, UnsupportedError, describe } from './core/errors.js';
-import { checkObject } from './core/options.js';
+import { UnsupportedError } from './core/errors.js';
+import { checkObject, must } from './core/options.js';
 import type { BackendName, LockManager, LockScope } from './core/types.js';
 import type { IndexedDbLockManagerOptions } from './idb/options.js';
 import { WebLockManager } from './web-locks/manager.js';
@@ -41,44 +41,33 @@ const BACKENDS = ['auto', 'web-locks', 'indexeddb', 'memory'];
 
 export async function platformDefault(options: PlatformDefaultOptions = {}): Promise<PlatformSelection> {
   const o = checkObject(options, ['prefix', 'backend', 'requireOrigin', 'indexedDb'], 'platformDefault()');
-  const backend = o.backend ?? 'auto';
-  if (typeof backend !== 'string' || !BACKENDS.includes(backend)) {
-    throw new InvalidOptionError('backend', `must be one of ${BACKENDS.join(', ')}, got ${describe(backend)}`);
-  }
-  if (o.requireOrigin !== undefined && typeof o.requireOrigin !== 'boolean') {
-    throw new InvalidOptionError('requireOrigin', `must be a boolean, got ${describe(o.requireOrigin)}`);
-  }
+  const { backend = 'auto', requireOrigin } = o;
+  must('backend', backend, BACKENDS.includes(backend as string), BACKENDS.join(' | '));
+  must('requireOrigin', requireOrigin, typeof requireOrigin === 'boolean', 'a boolean');
   const prefix = o.prefix === undefined ? {} : { prefix: o.prefix as string };
-  const make: Record<BackendName, () => Promise<LockManager>> = {
-    'web-locks': async () => new WebLockManager(prefix),
-    indexeddb: async () => new (await import('./indexeddb.js')).IndexedDbLockManager({ ...(o.indexedDb as object | undefined), ...prefix }),
-    memory: async () => new (await import('./memory.js')).MemoryLockManager(prefix),
+  const select = async (name: BackendName, reason: string): Promise<PlatformSelection> => {
+    const manager: LockManager =
+      name === 'web-locks'
+        ? new WebLockManager(prefix)
+        : name === 'indexeddb'
+          ? new (await import('./indexeddb.js')).IndexedDbLockManager({ ...(o.indexedDb as object | undefined), ...prefix })
+          : new (await import('./memory.js')).MemoryLockManager(prefix);
+    return { manager, backend: name, scope: manager.scope, realmOnly: manager.scope === 'realm', reason };
   };
-  const select = (manager: LockManager, reason: string): PlatformSelection => ({
-    manager,
-    backend: manager.backend,
-    scope: manager.scope,
-    realmOnly: manager.scope === 'realm',
-    reason,
-  });
 
-  if (backend !== 'auto') return select(await make[backend as BackendName](), `${backend} was asked for`);
-  if (!inBrowser()) return select(await make.memory(), 'not a browser (Node, SSR): one process is the whole realm');
-
+  if (backend !== 'auto') return select(backend as BackendName, 'asked for');
+  if (!('document' in globalThis || 'WorkerGlobalScope' in globalThis)) {
+    return select('memory', 'not a browser (Node, SSR): one process is the realm');
+  }
   const skipped: string[] = [];
   for (const name of ['web-locks', 'indexeddb'] as const) {
     try {
-      return select(await make[name](), skipped.length ? `${name}; not ${skipped.join('; not ')}` : `${name} is available`);
+      return await select(name, skipped.length ? `not ${skipped}` : 'available');
     } catch (error) {
       if ((error as Error).name !== 'UnsupportedError') throw error;
       skipped.push(`${name}: ${(error as Error).message}`);
     }
   }
-  const why = `no cross-tab lock here (${skipped.join('; ')})`;
-  if (o.requireOrigin === true) throw new UnsupportedError(`${why}, and requireOrigin was set`);
-  return select(await make.memory(), `memory ONLY: locks exclude nothing outside this tab; ${why}`);
-}
-
-function inBrowser(): boolean {
-  return typeof globalThis.document !== 'undefined' || 'WorkerGlobalScope' in globalThis;
+  if (requireOrigin) throw new UnsupportedError(`no cross-tab lock (${skipped}) and requireOrigin is set`);
+  return select('memory', `memory ONLY: locks exclude nothing outside this tab (${skipped})`);
 }

@@ -1,6 +1,8 @@
 /**
  * Typed errors. Each has a stable `name`: check `error.name`, not `instanceof`, because errors that
- * cross a worker boundary (comlink, postMessage) arrive as plain objects.
+ * cross a worker boundary (comlink, postMessage) arrive as plain objects. What a program needs is a
+ * field (`lockName`, `option`, `kind`...); the message says the same for a human, briefly (every byte
+ * here ships in the core bundle).
  */
 import type { LockMode } from './types.js';
 
@@ -12,11 +14,10 @@ export class LockTimeoutError extends Error {
     readonly mode: LockMode,
     /** The timeout the caller asked for, in ms. */
     readonly timeout: number,
-    /** Who held the lock when the wait ended, when the backend knows. */
-    readonly holders?: readonly string[],
+    /** Who held the lock when the wait ended (`clientId (mode)`), when the backend knows. */
+    readonly holders: readonly string[] = [],
   ) {
-    const held = holders && holders.length > 0 ? `; held by ${holders.join(', ')}` : '';
-    super(`Lock "${lockName}" (${mode}) was not acquired within ${timeout} ms${held}`);
+    super(`"${lockName}" (${mode}) not acquired in ${timeout} ms${holders.length ? `; held by ${holders.join(', ')}` : ''}`);
   }
 }
 
@@ -31,7 +32,7 @@ export class LockLostError extends Error {
     readonly kind: LockLostKind,
     detail?: string,
   ) {
-    super(`Lock "${lockName}" was lost (${kind})${detail ? `: ${detail}` : ''}`);
+    super(`"${lockName}" lost (${kind})${detail ? `: ${detail}` : ''}`);
   }
 }
 
@@ -39,7 +40,7 @@ export class LockLostError extends Error {
 export class ManagerClosedError extends Error {
   override readonly name = 'ManagerClosedError';
   constructor(readonly lockName?: string) {
-    super(lockName ? `Lock manager closed while waiting for "${lockName}"` : 'Lock manager is closed');
+    super(`manager closed${lockName ? ` while waiting for "${lockName}"` : ''}`);
   }
 }
 
@@ -50,7 +51,7 @@ export class InvalidLockNameError extends TypeError {
     readonly lockName: unknown,
     reason: string,
   ) {
-    super(`Invalid lock name ${describe(lockName)}: ${reason}`);
+    super(`invalid lock name ${describe(lockName)}: ${reason}`);
   }
 }
 
@@ -61,7 +62,7 @@ export class InvalidOptionError extends TypeError {
     readonly option: string,
     reason: string,
   ) {
-    super(`Invalid option "${option}": ${reason}`);
+    super(`"${option}" ${reason}`);
   }
 }
 
@@ -72,7 +73,7 @@ export class OptionRangeError extends RangeError {
     readonly option: string,
     reason: string,
   ) {
-    super(`Option "${option}" out of range: ${reason}`);
+    super(`"${option}" ${reason}`);
   }
 }
 
@@ -90,7 +91,7 @@ export class StaleLockError extends Error {
     readonly current: number | undefined,
     reason: string,
   ) {
-    super(`Write refused under lock "${lockName}" (generation ${generation}): ${reason}`);
+    super(`write under "${lockName}" (generation ${generation}) refused: ${reason}`);
   }
 }
 
@@ -118,11 +119,10 @@ export class UnsupportedError extends Error {
   override readonly name = 'UnsupportedError';
 }
 
-/** A short, safe rendering of a bad value for an error message. */
+/** A short, safe rendering of a bad value for an error message: strings quoted and cut, objects by kind. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  return `a ${typeof value === 'function' ? 'function' : Array.isArray(value) ? 'array' : typeof value}`;
+  const type = typeof value;
+  if (type === 'string') return JSON.stringify((value as string).slice(0, 60));
+  if (value === null || (type !== 'object' && type !== 'function')) return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${type}`;
 }

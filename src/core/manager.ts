@@ -3,10 +3,10 @@
  * rejects the same input with the same error), prefixes, the timeout/abort/close plumbing of a wait,
  * `withLock`, and closing. A backend only answers "grant this request" and "what is held".
  */
-import { LockTimeoutError, ManagerClosedError, InvalidOptionError, describe, type LockLostKind } from './errors.js';
+import { LockTimeoutError, ManagerClosedError, type LockLostKind } from './errors.js';
 import { Guard } from './guard.js';
 import { checkName, fullName, localName } from './names.js';
-import { NO_EXTRA, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
+import { must, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
 import { randomId } from './random.js';
 import type {
   BackendName,
@@ -83,7 +83,7 @@ export abstract class BaseLockManager implements LockManager {
   #closed: Promise<void> | undefined;
 
   constructor(prefix: unknown) {
-    this.prefix = prefix === undefined ? undefined : checkName(prefix, 'prefix');
+    this.prefix = prefix === undefined ? undefined : checkName(prefix, 'a prefix');
   }
 
   /** Grants a request (see `AcquireRequest`). */
@@ -103,13 +103,13 @@ export abstract class BaseLockManager implements LockManager {
 
   async tryLock(name: string, options?: TryLockOptions): Promise<LockGuard | null> {
     const full = fullName(this.prefix, name);
-    const { mode, checked } = parseTryLockOptions(options);
+    const parsed = parseTryLockOptions(options);
     this.#throwIfClosed();
-    return this.#acquire(name, full, { mode, checked, signal: undefined, extra: NO_EXTRA });
+    return this.#acquire(name, full, { ...parsed, signal: undefined, extra: {} });
   }
 
   async withLock<T>(name: string, options: LockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
-    if (typeof fn !== 'function') throw new InvalidOptionError('fn', `withLock() takes a function, got ${describe(fn)}`);
+    must('fn', fn, typeof fn === 'function', 'a function');
     const guard = await this.#lock(name, options, 'withLock()');
     try {
       return await fn(guard);
@@ -139,8 +139,7 @@ export abstract class BaseLockManager implements LockManager {
     for (const guard of held) guard.lose('closed', 'the manager was closed');
     const results = await Promise.allSettled(held.map((guard) => guard.release()));
     await this.dispose();
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
   }
 
   #throwIfClosed(): void {
@@ -167,9 +166,8 @@ export abstract class BaseLockManager implements LockManager {
       return timedOut;
     });
     try {
-      const guard = await this.#acquire(name, full, { ...parsed, signal: wait.signal });
-      if (!guard) throw new Error(`crosslock: backend ${this.backend} answered null to a waiting request`);
-      return guard;
+      // A waiting request is never answered null (backends resolve it with a grant or reject it).
+      return (await this.#acquire(name, full, { ...parsed, signal: wait.signal }))!;
     } catch (error) {
       if (timedOut !== undefined && error === timedOut) throw await this.#timeoutError(full, parsed);
       throw error;
@@ -194,8 +192,8 @@ export abstract class BaseLockManager implements LockManager {
     let generation: number | undefined;
     let poisoned: boolean | undefined;
     if (request.checked) {
-      generation = grant.generation;
-      if (generation === undefined) throw new Error(`crosslock: backend ${this.backend} granted a checked request without a generation`);
+      // A checked grant always has a generation (the conformance suite holds every backend to it).
+      generation = grant.generation!;
       poisoned = this.#lastSeen.get(full) !== generation;
       this.#lastSeen.set(full, generation);
     }
@@ -225,13 +223,9 @@ export abstract class BaseLockManager implements LockManager {
 
   /** A timeout error naming who held the lock when the wait ended. */
   async #timeoutError(full: string, options: ParsedLockOptions): Promise<LockTimeoutError> {
-    let holders: string[] = [];
-    try {
-      const { held } = await this.snapshot();
-      holders = held.filter((l) => l.name === full).map((l) => `${l.clientId ?? 'unknown'} (${l.mode})`);
-    } catch {
-      // The snapshot only decorates the message; the timeout is the error that matters.
-    }
+    // The snapshot only decorates the error; if it fails, the timeout is still the error that matters.
+    const { held } = await this.snapshot().catch(() => ({ held: [] as LockInfo[] }));
+    const holders = held.filter((l) => l.name === full).map((l) => `${l.clientId ?? '?'} (${l.mode})`);
     return new LockTimeoutError(full, options.mode, options.timeout, holders);
   }
 }

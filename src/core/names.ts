@@ -14,32 +14,15 @@ export const MAX_NAME_BYTES = 200;
 const NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
 /** Throws `InvalidLockNameError` unless `name` follows the rule above. */
-export function checkName(name: unknown, what = 'lock name'): string {
-  if (typeof name !== 'string') throw new InvalidLockNameError(name, `a ${what} must be a string`);
-  if (name.length === 0) throw new InvalidLockNameError(name, `a ${what} must not be empty`);
-  if (name.length > MAX_NAME_BYTES) {
-    throw new InvalidLockNameError(name, `a ${what} is at most ${MAX_NAME_BYTES} bytes, got ${name.length}`);
-  }
-  if (!NAME_PATTERN.test(name)) {
-    throw new InvalidLockNameError(
-      name,
-      `a ${what} uses only letters, digits, "-", "_" and ".", and starts and ends with a letter or digit`,
-    );
-  }
-  return name;
+export function checkName(name: unknown, what = 'a lock name'): string {
+  if (typeof name === 'string' && name.length <= MAX_NAME_BYTES && NAME_PATTERN.test(name)) return name;
+  throw new InvalidLockNameError(name, `${what} is 1 to ${MAX_NAME_BYTES} of A-Z a-z 0-9 . _ -, starting and ending with a letter or digit`);
 }
 
 /** Joins prefix and name (`<prefix>.<name>`), checking each part and the length of the whole. */
 export function fullName(prefix: string | undefined, name: unknown): string {
-  const checked = checkName(name);
-  if (prefix === undefined) return checked;
-  const full = `${prefix}.${checked}`;
-  if (full.length > MAX_NAME_BYTES) {
-    throw new InvalidLockNameError(
-      name,
-      `with the prefix "${prefix}" the name is ${full.length} bytes, over the ${MAX_NAME_BYTES}-byte limit`,
-    );
-  }
+  const full = prefix === undefined ? checkName(name) : `${prefix}.${checkName(name)}`;
+  if (full.length > MAX_NAME_BYTES) throw new InvalidLockNameError(name, `with prefix "${prefix}" is over ${MAX_NAME_BYTES} bytes`);
   return full;
 }
 

@@ -12,74 +12,49 @@ export interface ParsedLockOptions {
   signal: AbortSignal | undefined;
   mode: LockMode;
   checked: boolean;
-  /** Backend-specific keys the caller passed, already known to be allowed. */
+  /** Backend-specific keys the caller passed (already known to be allowed), e.g. `steal`. */
   extra: Readonly<Record<string, unknown>>;
 }
 
-/** Checks `value` is a plain options object with no key outside `allowed` and `more`. */
-export function checkObject(
-  value: unknown,
-  allowed: readonly string[],
-  call: string,
-  more: readonly string[] = [],
-): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError('options', `${call} takes an options object, got ${describe(value)}`);
+/** Checks `value` is a plain options object with no key outside `allowed`. */
+export function checkObject(value: unknown, allowed: readonly string[], call: string): Record<string, unknown> {
+  if (typeof value !== 'object' || !value || Array.isArray(value)) {
+    throw new InvalidOptionError('options', `of ${call} must be an object, got ${describe(value)}`);
   }
   for (const key in value) {
-    if (!allowed.includes(key) && !more.includes(key)) {
-      throw new InvalidOptionError(key, `unknown option for ${call}; known options: ${[...allowed, ...more].join(', ')}`);
-    }
+    if (!allowed.includes(key)) throw new InvalidOptionError(key, `is not an option of ${call} (${allowed.join(', ')})`);
   }
   return value as Record<string, unknown>;
 }
 
-export function checkMode(mode: unknown): LockMode {
-  if (mode === undefined || mode === 'exclusive') return 'exclusive';
-  if (mode === 'shared') return 'shared';
-  throw new InvalidOptionError('mode', `must be "exclusive" or "shared", got ${describe(mode)}`);
+/** Throws `InvalidOptionError` when `value` is given and is not `what` (`ok` says whether it is). */
+export function must(option: string, value: unknown, ok: boolean, what: string): void {
+  if (value !== undefined && !ok) throw new InvalidOptionError(option, `must be ${what}, got ${describe(value)}`);
 }
 
-export function checkTimeout(timeout: unknown): number {
-  if (timeout === undefined) {
-    throw new InvalidOptionError('timeout', 'is required (ms); pass Infinity to wait for ever, 0 for one attempt');
-  }
-  if (typeof timeout !== 'number') throw new InvalidOptionError('timeout', `must be a number of ms, got ${describe(timeout)}`);
-  if (Number.isNaN(timeout)) throw new OptionRangeError('timeout', 'is NaN');
-  if (timeout < 0) throw new OptionRangeError('timeout', `must be >= 0, got ${timeout}`);
-  return timeout;
+/** Checks the options shared by `lock()` and `tryLock()`: `mode` and `unchecked`. */
+function modeAndChecked(o: Record<string, unknown>): { mode: LockMode; checked: boolean } {
+  must('mode', o.mode, o.mode === 'exclusive' || o.mode === 'shared', '"exclusive" or "shared"');
+  must('unchecked', o.unchecked, typeof o.unchecked === 'boolean', 'a boolean');
+  return { mode: (o.mode as LockMode | undefined) ?? 'exclusive', checked: o.unchecked !== true };
 }
-
-export function checkSignal(signal: unknown): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  // Duck-typed: a signal from another realm (an iframe) fails `instanceof AbortSignal` but works.
-  const s = signal as Partial<AbortSignal> | null;
-  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') {
-    throw new InvalidOptionError('signal', `must be an AbortSignal, got ${describe(signal)}`);
-  }
-  return signal as AbortSignal;
-}
-
-const LOCK_KEYS: readonly string[] = ['timeout', 'signal', 'mode', 'unchecked'];
-
-export function checkChecked(unchecked: unknown): boolean {
-  if (unchecked === undefined || unchecked === false) return true;
-  if (unchecked === true) return false;
-  throw new InvalidOptionError('unchecked', `must be a boolean, got ${describe(unchecked)}`);
-}
-export const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Checks the options of `lock()`/`withLock()`; `extraKeys` are backend-specific keys (e.g. `steal`). */
-export function parseLockOptions(options: unknown, call: string, extraKeys: readonly string[] = []): ParsedLockOptions {
-  const o = checkObject(options, LOCK_KEYS, call, extraKeys);
-  let extra = NO_EXTRA;
-  for (const key of extraKeys) if (o[key] !== undefined) extra = { ...extra, [key]: o[key] };
-  return { timeout: checkTimeout(o.timeout), signal: checkSignal(o.signal), mode: checkMode(o.mode), checked: checkChecked(o.unchecked), extra };
+export function parseLockOptions(options: unknown, call: string, extraKeys: readonly string[]): ParsedLockOptions {
+  const o = checkObject(options, ['timeout', 'signal', 'mode', 'unchecked', ...extraKeys], call);
+  const { timeout, signal } = o;
+  if (timeout === undefined) throw new InvalidOptionError('timeout', 'is required (ms): Infinity waits for ever, 0 tries once');
+  must('timeout', timeout, typeof timeout === 'number', 'a number of ms');
+  if (!((timeout as number) >= 0)) throw new OptionRangeError('timeout', `must be >= 0, got ${timeout}`);
+  // Duck-typed: a signal from another realm (an iframe) fails `instanceof AbortSignal` but works.
+  const s = signal as Partial<AbortSignal> | null;
+  must('signal', signal, typeof s?.aborted === 'boolean' && typeof s.addEventListener === 'function', 'an AbortSignal');
+  const extra: Record<string, unknown> = {};
+  for (const key of extraKeys) if (o[key] !== undefined) extra[key] = o[key];
+  return { timeout: timeout as number, signal: signal as AbortSignal | undefined, ...modeAndChecked(o), extra };
 }
 
 /** Checks the options of `tryLock()`, which never waits and so takes no timeout or signal. */
-export function parseTryLockOptions(options: unknown): { mode: LockMode; checked: boolean } {
-  if (options === undefined) return { mode: 'exclusive', checked: true };
-  const o = checkObject(options, ['mode', 'unchecked'], 'tryLock()');
-  return { mode: checkMode(o.mode), checked: checkChecked(o.unchecked) };
+export function parseTryLockOptions(options: unknown = {}): { mode: LockMode; checked: boolean } {
+  return modeAndChecked(checkObject(options, ['mode', 'unchecked'], 'tryLock()'));
 }

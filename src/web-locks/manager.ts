@@ -15,13 +15,13 @@
  *   `AbortError`; we turn that into the old guard's signal aborting with `LockLostError('stolen')`.
  *
  * Invariant: exclusion is the browser's alone; everything kept here (the attribution register) is
- * diagnostics.
+ * diagnostics. The ledger (checked grants) and `query()` are chunks of their own, loaded on first use.
  */
-import { InvalidOptionError, StorageError, UnsupportedError, describe } from '../core/errors.js';
+import { InvalidOptionError, StorageError, UnsupportedError } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
-import { checkObject, type ParsedLockOptions } from '../core/options.js';
+import { checkObject, must, type ParsedLockOptions } from '../core/options.js';
 import type { LockGuard, LockOptions, LockSnapshot } from '../core/types.js';
-import { Attribution } from './attribution.js';
+import { requests } from './attribution.js';
 import type { Ledger } from './ledger.js';
 import { browserLocks, type BrowserLocks } from './support.js';
 
@@ -57,7 +57,6 @@ export class WebLockManager extends BaseLockManager {
   readonly scope = 'origin';
   protected override readonly extraLockKeys = ['steal'];
   readonly #locks: BrowserLocks;
-  readonly #attribution = Attribution.realm();
   readonly #database: string;
   #ledger: Promise<Ledger> | undefined;
 
@@ -65,9 +64,7 @@ export class WebLockManager extends BaseLockManager {
   constructor(options: WebLockManagerOptions = {}) {
     const o = checkObject(options, ['prefix', 'database'], 'new WebLockManager()');
     super(o.prefix);
-    if (o.database !== undefined && (typeof o.database !== 'string' || o.database.length === 0)) {
-      throw new InvalidOptionError('database', `must be a non-empty string, got ${describe(o.database)}`);
-    }
+    must('database', o.database, typeof o.database === 'string' && o.database !== '', 'a non-empty string');
     this.#database = (o.database as string | undefined) ?? 'crosslock';
     this.#locks = browserLocks();
   }
@@ -82,14 +79,13 @@ export class WebLockManager extends BaseLockManager {
    * Checked grants: inside the lock, before the guard is handed out, one transaction records the grant
    * in the lock's record and returns its generation (see `recordGrant`). If that fails, the lock is given
    * back and the caller gets the `StorageError`: a checked guard without a generation would be a lie.
-   * The ledger's code (and `idb`) is a separate chunk, loaded on the first checked grant.
    */
   async #grantGeneration(name: string): Promise<number> {
     this.#ledger ??= import('./ledger.js').then(
       (m) => m.openLedger(this.#database),
       (error: unknown) => {
         this.#ledger = undefined; // a chunk that failed to load (offline, replaced by a deploy) may load next time
-        throw new StorageError('unavailable', `the ledger's code did not load: ${(error as Error)?.message}`, { cause: error });
+        throw new StorageError('unavailable', `ledger did not load: ${error}`, { cause: error });
       },
     );
     return (await this.#ledger).grant(name, this.clientId);
@@ -103,70 +99,58 @@ export class WebLockManager extends BaseLockManager {
     return super.withLock(name, options, fn);
   }
 
-  protected override checkExtra({ extra, mode, signal }: ParsedLockOptions): void {
-    if (extra.steal === undefined) return;
-    if (typeof extra.steal !== 'boolean') throw new InvalidOptionError('steal', `must be a boolean, got ${describe(extra.steal)}`);
-    if (!extra.steal) return;
-    if (mode !== 'exclusive') throw new InvalidOptionError('steal', 'works only with mode "exclusive" (Web Locks spec)');
-    if (signal) throw new InvalidOptionError('steal', 'cannot be combined with a signal: a steal never waits (Web Locks spec)');
+  protected override checkExtra({ extra: { steal }, mode, signal }: ParsedLockOptions): void {
+    must('steal', steal, typeof steal === 'boolean', 'a boolean');
+    // The Web Locks spec's rules: a steal is exclusive and never waits.
+    if (steal && (mode === 'shared' || signal)) throw new InvalidOptionError('steal', 'needs mode "exclusive" and no signal');
   }
 
   protected acquire(request: AcquireRequest, nullGrants = 0): Promise<Grant | null> {
     const { name, mode, signal, lost } = request;
     const steal = request.extra.steal === true;
-    const waits = signal !== undefined || steal;
-    const entry = this.#attribution.add(name, mode, this.clientId);
+    const entry = { name, mode, clientId: this.clientId, held: false };
     const options = steal ? { mode, steal } : signal ? { mode, signal } : { mode, ifAvailable: true };
+    requests.add(entry);
 
     return new Promise<Grant | null>((resolve, reject) => {
-      let granted = false;
       let letGo!: () => void;
       const holding = new Promise<void>((r) => (letGo = r));
       const done = this.#locks.request(name, options, (lock) => {
-        if (lock === null && waits) {
-          // Browser quirk (see MAX_NULL_GRANTS): not granted although we asked to wait. Ask again.
-          this.#attribution.remove(entry);
-          if (nullGrants + 1 >= MAX_NULL_GRANTS) {
-            reject(new UnsupportedError(`navigator.locks answered a waiting request for "${name}" with no lock ${MAX_NULL_GRANTS} times`));
-          } else resolve(this.acquire(request, nullGrants + 1));
+        if (!lock) {
+          requests.delete(entry);
+          // Not granted. Fine for ifAvailable; for a waiting request it is the browser quirk of
+          // MAX_NULL_GRANTS: ask again, a bounded number of times.
+          if (!signal && !steal) resolve(null);
+          else if (nullGrants + 1 < MAX_NULL_GRANTS) resolve(this.acquire(request, nullGrants + 1));
+          else reject(new UnsupportedError(`navigator.locks answered ${MAX_NULL_GRANTS} waits for "${name}" with no lock`));
           return;
         }
-        if (lock === null) {
-          this.#attribution.remove(entry);
-          resolve(null);
-          return;
-        }
-        granted = true;
-        entry.state = 'held';
+        entry.held = true;
         const release = (): Promise<void> => {
-          this.#attribution.remove(entry);
+          requests.delete(entry);
           letGo();
           return settled; // resolves once the browser has let the lock go
         };
-        if (!request.checked) resolve({ release });
-        else {
+        if (request.checked) {
           this.#grantGeneration(name).then(
             (generation) => resolve({ release, generation, fence: { database: this.#database, name } }),
             (error: unknown) => void release().then(() => reject(error)),
           );
-        }
+        } else resolve({ release });
         return holding;
       });
-      const settled = done.then(undefined, (error: unknown) => {
-        this.#attribution.remove(entry);
-        if (granted) {
-          // The only way a granted request's promise rejects: another request stole the lock (spec:
-          // "steal" rejects the held lock's promise with an AbortError).
-          lost('stolen', `taken by a steal (${(error as Error | undefined)?.name ?? 'unknown error'})`);
-        } else {
-          // Aborted while waiting. Older browsers reject with a plain AbortError: pass on the real reason.
-          reject(signal?.aborted ? signal.reason : error);
-        }
+      const settled = done.then(undefined, (error: Error | undefined) => {
+        requests.delete(entry);
+        // A granted request's promise rejects only when another request stole the lock (spec: "steal"
+        // rejects the held lock's promise with an AbortError). A waiting one was aborted: older
+        // browsers reject with a plain AbortError, so pass on the signal's real reason.
+        if (entry.held) lost('stolen', `by a steal (${error?.name})`);
+        else reject(signal?.aborted ? signal.reason : error);
       });
     });
   }
 
-  protected snapshot(): Promise<LockSnapshot> {
-    return this.#attribution.query(this.#locks);
+  protected async snapshot(): Promise<LockSnapshot> {
+    return (await import('./query.js')).query(this.#locks, requests);
   }
 }

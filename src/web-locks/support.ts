@@ -1,6 +1,6 @@
 /**
  * Finding `navigator.locks`, lazily (importing crosslock must not touch browser globals), and saying
- * precisely why it is missing when it is: the fix differs (serve over https, upgrade, or fall back).
+ * why it is missing when it is: the fix differs (serve over https, upgrade, or fall back).
  */
 import { UnsupportedError } from '../core/errors.js';
 
@@ -8,18 +8,16 @@ import { UnsupportedError } from '../core/errors.js';
 export type BrowserLocks = Navigator['locks'];
 
 export function browserLocks(): BrowserLocks {
-  const scope = globalThis as { navigator?: Partial<Navigator>; isSecureContext?: boolean; location?: { origin?: string } };
+  const scope = globalThis as { navigator?: Partial<Navigator>; isSecureContext?: boolean; document?: unknown };
   const locks = scope.navigator?.locks;
-  if (locks && typeof locks.request === 'function' && typeof locks.query === 'function') return locks;
-  if (!scope.navigator || !('window' in globalThis || 'WorkerGlobalScope' in globalThis)) {
-    throw new UnsupportedError(
-      'WebLockManager needs navigator.locks and this is not a browser (Node, SSR); use platformDefault() or MemoryLockManager',
-    );
-  }
-  if (scope.isSecureContext === false) {
-    throw new UnsupportedError(
-      `navigator.locks exists only in secure contexts (https:// or http://localhost), and ${scope.location?.origin ?? 'this context'} is not one`,
-    );
-  }
-  throw new UnsupportedError('this browser has no Web Locks API (it needs Chrome 69+, Firefox 96+ or Safari 15.4+)');
+  if (typeof locks?.request === 'function') return locks;
+  throw new UnsupportedError(
+    `no navigator.locks: ${
+      !scope.navigator || !(scope.document || 'WorkerGlobalScope' in globalThis)
+        ? 'not a browser'
+        : scope.isSecureContext === false
+          ? 'not a secure context (https or localhost)'
+          : 'browser too old for Web Locks (Chrome 69, Firefox 96, Safari 15.4)'
+    }`,
+  );
 }

@@ -167,9 +167,9 @@ describe('WebLockManager where navigator.locks is missing', () => {
     const descriptor = Object.getOwnPropertyDescriptor(Navigator.prototype, 'locks')!;
     Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined });
     try {
-      expect(() => new WebLockManager()).toThrow(expect.objectContaining({ name: 'UnsupportedError', message: expect.stringMatching(/no Web Locks API/) }));
+      expect(() => new WebLockManager()).toThrow(expect.objectContaining({ name: 'UnsupportedError', message: expect.stringMatching(/too old for Web Locks/) }));
       vi.stubGlobal('isSecureContext', false);
-      expect(() => new WebLockManager()).toThrow(expect.objectContaining({ name: 'UnsupportedError', message: expect.stringMatching(/secure contexts/) }));
+      expect(() => new WebLockManager()).toThrow(expect.objectContaining({ name: 'UnsupportedError', message: expect.stringMatching(/not a secure context/) }));
     } finally {
       vi.unstubAllGlobals();
       Object.defineProperty(Navigator.prototype, 'locks', descriptor);

@@ -33,7 +33,7 @@ export function inputCases(t: TestContext): void {
       for (const name of BAD_NAMES) {
         const error = await rejectsWith(call(locks, name), 'InvalidLockNameError');
         expect(error).toBeInstanceOf(TypeError);
-        expect(error.message).toMatch(/Invalid lock name/);
+        expect(error.message).toMatch(/invalid lock name/);
       }
     });
 
