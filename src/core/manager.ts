@@ -71,7 +71,8 @@ export function fenceOf(guard: LockGuard): { fence: Fence; generation: number } 
   return fences.get(guard);
 }
 
-export abstract class BaseLockManager implements LockManager {
+/** `O`: the `lock()` options of the backend (the contract's, or more, e.g. Web Locks' `steal`). */
+export abstract class BaseLockManager<O extends LockOptions = LockOptions> implements LockManager {
   abstract readonly backend: BackendName;
   abstract readonly scope: LockScope;
   readonly prefix: string | undefined;
@@ -97,7 +98,7 @@ export abstract class BaseLockManager implements LockManager {
   /** Checks backend-specific options; throws a typed error. */
   protected checkExtra(_options: ParsedLockOptions): void {}
 
-  lock(name: string, options: LockOptions): Promise<LockGuard> {
+  lock(name: string, options: O): Promise<LockGuard> {
     return this.#lock(name, options, 'lock()');
   }
 
@@ -108,7 +109,7 @@ export abstract class BaseLockManager implements LockManager {
     return this.#acquire(name, full, { ...parsed, signal: undefined, extra: {} });
   }
 
-  async withLock<T>(name: string, options: LockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
+  async withLock<T>(name: string, options: O, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
     must('fn', fn, typeof fn === 'function', 'a function');
     const guard = await this.#lock(name, options, 'withLock()');
     try {
@@ -146,7 +147,7 @@ export abstract class BaseLockManager implements LockManager {
     if (this.#closing.signal.aborted) throw new ManagerClosedError();
   }
 
-  async #lock(name: string, options: LockOptions, call: string): Promise<Guard> {
+  async #lock(name: string, options: O, call: string): Promise<Guard> {
     const full = fullName(this.prefix, name);
     const parsed = parseLockOptions(options, call, this.extraLockKeys);
     this.checkExtra(parsed);

@@ -20,7 +20,7 @@
 import { InvalidOptionError, StorageError, UnsupportedError } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
 import { checkObject, must, type ParsedLockOptions } from '../core/options.js';
-import type { LockGuard, LockOptions, LockSnapshot } from '../core/types.js';
+import type { LockOptions, LockSnapshot } from '../core/types.js';
 import { requests } from './attribution.js';
 import type { Ledger } from './ledger.js';
 import { browserLocks, type BrowserLocks } from './support.js';
@@ -52,7 +52,7 @@ export interface WebLockOptions extends LockOptions {
  */
 const MAX_NULL_GRANTS = 3;
 
-export class WebLockManager extends BaseLockManager {
+export class WebLockManager extends BaseLockManager<WebLockOptions> {
   readonly backend = 'web-locks';
   readonly scope = 'origin';
   protected override readonly extraLockKeys = ['steal'];
@@ -89,14 +89,6 @@ export class WebLockManager extends BaseLockManager {
       },
     );
     return (await this.#ledger).grant(name, this.clientId);
-  }
-
-  override lock(name: string, options: WebLockOptions): Promise<LockGuard> {
-    return super.lock(name, options);
-  }
-
-  override withLock<T>(name: string, options: WebLockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
-    return super.withLock(name, options, fn);
   }
 
   protected override checkExtra({ extra: { steal }, mode, signal }: ParsedLockOptions): void {
