@@ -34,7 +34,7 @@ const repeats = Number(option('repeats') ?? (quick ? 1 : 3));
 const failovers = Number(option('failovers') ?? (quick ? 1 : 3));
 const checkSeconds = 1;
 /** A failover slower than this is reported as "> cap" (browser-tabs-lock can take a very long time). */
-const failoverCap = Number(option('failover-cap') ?? (quick ? 6000 : 8000));
+const failoverCap = Number(option('failover-cap') ?? (quick ? 4000 : 8000));
 
 /** Cross-origin isolation gives performance.now() 5 µs resolution instead of 100 µs. */
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };

@@ -114,3 +114,39 @@ for (const kind of ['sharedWorker', 'dedicatedWorker'] as const) {
     expect(await page!.evaluate(() => window.worker!.tryHold('round'))).toBe(true);
   });
 }
+
+test('a ledger chunk that fails to load: StorageError, the lock is given back, the next lock loads it', async ({ page }) => {
+  // Playwright's own page, not a fixture tab: the failed fetch logs a console error, checked below.
+  const errors: string[] = [];
+  page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  await page.goto('/e2e/pages/tab.html');
+  await page.waitForFunction(() => 'crosslock' in window);
+  const ledger = /\/src\/web-locks\/ledger\.ts/;
+  await page.route(ledger, (route) => route.abort());
+
+  const first = await page.evaluate(async () => {
+    const locks = new window.crosslock.WebLockManager({ prefix: 'ledger-load' });
+    (window as unknown as { ledgerLocks: typeof locks }).ledgerLocks = locks;
+    const failed = await locks.lock('x', { timeout: 1000 }).then(
+      () => 'granted',
+      (e: Error & { kind?: string }) => `${e.name}:${e.kind}`,
+    );
+    const free = await locks.tryLock('x', { unchecked: true });
+    await free?.release();
+    return { failed, givenBack: free !== null };
+  });
+  expect(first).toEqual({ failed: 'StorageError:unavailable', givenBack: true });
+  expect(errors.length).toBeGreaterThan(0);
+  expect(errors.every((e) => /Failed to load resource|ledger/.test(e)), errors.join('\n')).toBe(true);
+
+  await page.unroute(ledger);
+  const generation = await page.evaluate(async () => {
+    const { ledgerLocks } = window as unknown as { ledgerLocks: InstanceType<typeof window.crosslock.WebLockManager> };
+    const guard = await ledgerLocks.lock('x', { timeout: 1000 });
+    await guard.release();
+    await ledgerLocks.close();
+    return guard.generation;
+  });
+  expect(generation).toEqual(expect.any(Number));
+});
