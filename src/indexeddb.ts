@@ -1,3 +1,3 @@
 /** `crosslock/indexeddb`: lease records in IndexedDB, for where Web Locks are missing. */
-export { IndexedDbLockManager } from './idb/manager.js';
-export type { IndexedDbLockManagerOptions } from './idb/options.js';
+export { IndexedDbLockManager, type IndexedDbLockManagerOptions } from './stores/indexeddb/manager.js';
+export type { LeaseOptions } from './lease/settings.js';

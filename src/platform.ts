@@ -10,10 +10,10 @@
  * Asynchronous because it loads the backend it picks (`crosslock/memory`, `crosslock/indexeddb` are
  * separate chunks): a browser with Web Locks never downloads the lease backend or `idb`.
  */
-import { UnsupportedError } from './core/errors.js';
-import { checkObject, must } from './core/options.js';
+import { InvalidOptionError, UnsupportedError } from './core/errors.js';
+import { checkObject, databaseOption, must } from './core/options.js';
 import type { BackendName, LockManager, LockScope } from './core/types.js';
-import type { IndexedDbLockManagerOptions } from './idb/options.js';
+import type { IndexedDbLockManagerOptions } from './stores/indexeddb/manager.js';
 import { WebLockManager } from './web-locks/manager.js';
 
 export interface PlatformDefaultOptions {
@@ -23,7 +23,12 @@ export interface PlatformDefaultOptions {
   backend?: BackendName | 'auto';
   /** Throw `UnsupportedError` rather than fall back to a manager that only excludes within this tab. Default false. */
   requireOrigin?: boolean;
-  /** Options of the IndexedDB lease backend when it is chosen. */
+  /**
+   * The IndexedDB database of the backend's records (the Web Locks generation ledger, or the leases)
+   * and so of `FencedStore`: one option for every backend. Default `'crosslock'`.
+   */
+  database?: string;
+  /** Options of the IndexedDB lease backend when it is chosen (its `database` is the one above). */
   indexedDb?: Omit<IndexedDbLockManagerOptions, 'prefix'>;
 }
 
@@ -40,17 +45,22 @@ export interface PlatformSelection {
 const BACKENDS = ['auto', 'web-locks', 'indexeddb', 'memory'];
 
 export async function platformDefault(options: PlatformDefaultOptions = {}): Promise<PlatformSelection> {
-  const o = checkObject(options, ['prefix', 'backend', 'requireOrigin', 'indexedDb'], 'platformDefault()');
+  const o = checkObject(options, ['prefix', 'backend', 'requireOrigin', 'database', 'indexedDb'], 'platformDefault()');
   const { backend = 'auto', requireOrigin } = o;
   must('backend', backend, BACKENDS.includes(backend as string), BACKENDS.join(' | '));
   must('requireOrigin', requireOrigin, typeof requireOrigin === 'boolean', 'a boolean');
+  const database = databaseOption(o.database);
+  const leaseDatabase = (o.indexedDb as { database?: unknown } | undefined)?.database;
+  if (leaseDatabase !== undefined && o.database !== undefined && leaseDatabase !== database) {
+    throw new InvalidOptionError('indexedDb.database', `differs from "database" ("${database}"): give it once, as "database"`);
+  }
   const prefix = o.prefix === undefined ? {} : { prefix: o.prefix as string };
   const select = async (name: BackendName, reason: string): Promise<PlatformSelection> => {
     const manager: LockManager =
       name === 'web-locks'
-        ? new WebLockManager(prefix)
+        ? new WebLockManager({ ...prefix, database })
         : name === 'indexeddb'
-          ? new (await import('./indexeddb.js')).IndexedDbLockManager({ ...(o.indexedDb as object | undefined), ...prefix })
+          ? new (await import('./indexeddb.js')).IndexedDbLockManager({ database, ...(o.indexedDb as object | undefined), ...prefix })
           : new (await import('./memory.js')).MemoryLockManager(prefix);
     return { manager, backend: name, scope: manager.scope, realmOnly: manager.scope === 'realm', reason };
   };

@@ -21,8 +21,12 @@ export class LockTimeoutError extends Error {
   }
 }
 
-/** Why a held lock was lost behind its holder's back. */
-export type LockLostKind = 'stolen' | 'expired' | 'renewal-failed' | 'closed';
+/**
+ * Why a held lock was lost behind its holder's back: `'stolen'` (a Web Locks steal), `'expired'` (a
+ * lease ran out), `'renewal-failed'` (storage failed to renew it), `'closed'` (the holder's manager was
+ * closed), `'pagehide'` (the page unloaded or entered the back/forward cache and gave its leases up).
+ */
+export type LockLostKind = 'stolen' | 'expired' | 'renewal-failed' | 'closed' | 'pagehide';
 
 /** The reason a guard's `signal` is aborted with when the lock is lost. */
 export class LockLostError extends Error {
@@ -96,12 +100,13 @@ export class StaleLockError extends Error {
 }
 
 /** What went wrong with storage. */
-export type StorageErrorKind = 'unavailable' | 'blocked' | 'quota' | 'failed';
+export type StorageErrorKind = 'unavailable' | 'blocked' | 'quota' | 'failed' | 'version';
 
 /**
- * IndexedDB failed: `'unavailable'` (it cannot be opened here), `'blocked'` (another connection
+ * Storage failed: `'unavailable'` (it cannot be opened here), `'blocked'` (another connection
  * keeps an old version open past the open timeout), `'quota'` (the origin is out of storage),
- * `'failed'` (any other failure; `cause` has the browser's error).
+ * `'version'` (a lock record was written by a newer crosslock: this code must not touch it; reload),
+ * `'failed'` (any other failure; `cause` has the underlying error).
  */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
@@ -111,6 +116,30 @@ export class StorageError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/** What a `LockWarning` reports. */
+export type LockWarningKind = 'release-failed' | 'record-repaired';
+
+/**
+ * Something went wrong that must not be silent but must not fail the call either, dispatched as a
+ * `'warning'` event on the manager (`LockWarningEvent`); unless a listener calls `preventDefault()`,
+ * it is also printed with `console.warn`.
+ * - `'release-failed'`: `withLock()` could not release (storage failed). `withLock` still returns what
+ *   `fn` returned (or rethrows what it threw): a wallet that broadcast a transaction must not be told
+ *   it failed. A lease then lapses on its own; `cause` has the error.
+ * - `'record-repaired'`: a broken lock record of a known version was replaced by a free one.
+ */
+export class LockWarning extends Error {
+  override readonly name = 'LockWarning';
+  constructor(
+    readonly kind: LockWarningKind,
+    readonly lockName: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`"${lockName}": ${detail}`, options);
   }
 }
 

@@ -3,7 +3,7 @@
  * rejects the same input with the same error), prefixes, the timeout/abort/close plumbing of a wait,
  * `withLock`, and closing. A backend only answers "grant this request" and "what is held".
  */
-import { LockTimeoutError, ManagerClosedError, type LockLostKind } from './errors.js';
+import { LockTimeoutError, LockWarning, ManagerClosedError, type LockLostKind, type LockWarningKind } from './errors.js';
 import { Guard } from './guard.js';
 import { checkName, fullName, localName } from './names.js';
 import { must, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
@@ -17,6 +17,7 @@ import type {
   LockOptions,
   LockScope,
   LockSnapshot,
+  LockWarningEvent,
   TryLockOptions,
 } from './types.js';
 import { waitScope } from './wait.js';
@@ -66,13 +67,33 @@ export interface Fence {
 
 const fences = new WeakMap<LockGuard, { fence: Fence; generation: number }>();
 
+/**
+ * How long a timeout error may wait for the snapshot that names the holders, ms. The snapshot only
+ * decorates the error (a lazy chunk, a store read, a blocked open could take seconds or never end);
+ * the timeout itself must fire on time, so past this budget the error names no holders.
+ */
+export const TIMEOUT_DECORATION_MS = 25;
+
+/**
+ * How many names a manager remembers the last generation of (for `poisoned`). A name it forgot is
+ * reported `poisoned: true` on its next grant, which is always safe (the holder reloads); without a
+ * bound, a wallet taking a new `round.<id>` every 4 s would grow this map by 21,600 names a day.
+ */
+export const LAST_SEEN_LIMIT = 1024;
+
+class WarningEvent extends Event {
+  constructor(readonly warning: LockWarning) {
+    super('warning', { cancelable: true });
+  }
+}
+
 /** The fence of a guard handed out by a crosslock manager, if its backend keeps generations in storage. */
 export function fenceOf(guard: LockGuard): { fence: Fence; generation: number } | undefined {
   return fences.get(guard);
 }
 
 /** `O`: the `lock()` options of the backend (the contract's, or more, e.g. Web Locks' `steal`). */
-export abstract class BaseLockManager<O extends LockOptions = LockOptions> implements LockManager {
+export abstract class BaseLockManager<O extends LockOptions = LockOptions> extends EventTarget implements LockManager {
   abstract readonly backend: BackendName;
   abstract readonly scope: LockScope;
   readonly prefix: string | undefined;
@@ -84,7 +105,14 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> imple
   #closed: Promise<void> | undefined;
 
   constructor(prefix: unknown) {
+    super();
     this.prefix = prefix === undefined ? undefined : checkName(prefix, 'a prefix');
+  }
+
+  /** Reports a problem without failing a call: a `'warning'` event, and `console.warn` unless prevented. */
+  protected warn(kind: LockWarningKind, lockName: string, detail: string, cause?: unknown): void {
+    const warning = new LockWarning(kind, lockName, detail, cause === undefined ? undefined : { cause });
+    if (this.dispatchEvent(new WarningEvent(warning))) console.warn(warning);
   }
 
   /** Grants a request (see `AcquireRequest`). */
@@ -112,11 +140,17 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> imple
   async withLock<T>(name: string, options: O, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
     must('fn', fn, typeof fn === 'function', 'a function');
     const guard = await this.#lock(name, options, 'withLock()');
+    const release = (): Promise<void> =>
+      guard.release().catch((error: unknown) => this.warn('release-failed', guard.fullName, `withLock() could not release: ${(error as Error)?.message}`, error));
+    let result: T;
     try {
-      return await fn(guard);
-    } finally {
-      await guard.release();
+      result = await fn(guard);
+    } catch (error) {
+      await release();
+      throw error;
     }
+    await release();
+    return result;
   }
 
   async query(): Promise<LockSnapshot> {
@@ -167,8 +201,13 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> imple
       return timedOut;
     });
     try {
-      // A waiting request is never answered null (backends resolve it with a grant or reject it).
-      return (await this.#acquire(name, full, { ...parsed, signal: wait.signal }))!;
+      for (;;) {
+        // A waiting request is answered null only when its grant was lost before it could be handed
+        // out (see #acquire): ask again; the wait's timeout, signal and close() still bound it.
+        const guard = await this.#acquire(name, full, { ...parsed, signal: wait.signal });
+        if (guard) return guard;
+        if (wait.signal.aborted) throw wait.signal.reason;
+      }
     } catch (error) {
       if (timedOut !== undefined && error === timedOut) throw await this.#timeoutError(full, parsed);
       throw error;
@@ -190,13 +229,23 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> imple
       lost: (kind, detail) => (guard ? guard.lose(kind, detail) : (early ??= [kind, detail])),
     });
     if (!grant) return null;
+    // Checked at hand-out: a grant whose lease already ran out (a handoff message that arrived late) or
+    // that was stolen while its generation was being recorded is never handed out as a live guard.
+    grant.check?.();
+    if (early) {
+      await grant.release().catch(() => {});
+      return null;
+    }
     let generation: number | undefined;
     let poisoned: boolean | undefined;
     if (request.checked) {
       // A checked grant always has a generation (the conformance suite holds every backend to it).
       generation = grant.generation!;
-      poisoned = this.#lastSeen.get(full) !== generation;
-      this.#lastSeen.set(full, generation);
+      const lastSeen = this.#lastSeen;
+      poisoned = lastSeen.get(full) !== generation;
+      lastSeen.delete(full); // re-inserted last: the map is kept in least-recently-granted order
+      lastSeen.set(full, generation);
+      if (lastSeen.size > LAST_SEEN_LIMIT) lastSeen.delete(lastSeen.keys().next().value!);
     }
     const current = new Guard(
       name,
@@ -213,7 +262,6 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> imple
     guard = current;
     this.#held.add(current);
     if (generation !== undefined && grant.fence) fences.set(current, { fence: grant.fence, generation });
-    if (early) current.lose(...early);
     if (this.#closing.signal.aborted) {
       // Granted while close() ran: give it straight back rather than hand out a guard of a closed manager.
       await current.release();
@@ -222,11 +270,21 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> imple
     return current;
   }
 
-  /** A timeout error naming who held the lock when the wait ended. */
+  /** A timeout error naming who held the lock when the wait ended, if that is known within the budget. */
   async #timeoutError(full: string, options: ParsedLockOptions): Promise<LockTimeoutError> {
-    // The snapshot only decorates the error; if it fails, the timeout is still the error that matters.
-    const { held } = await this.snapshot().catch(() => ({ held: [] as LockInfo[] }));
-    const holders = held.filter((l) => l.name === full).map((l) => `${l.clientId ?? '?'} (${l.mode})`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, TIMEOUT_DECORATION_MS, undefined)));
+    // The snapshot only decorates the error; if it fails or is late, the timeout is still the error.
+    const snapshot = await Promise.race([this.snapshot().catch(() => undefined), budget]).finally(() => clearTimeout(timer));
+    const holders = (snapshot?.held ?? []).filter((l) => l.name === full).map((l) => `${l.clientId ?? '?'} (${l.mode})`);
     return new LockTimeoutError(full, options.mode, options.timeout, holders);
   }
+}
+
+/** The typed `'warning'` listener overloads of the contract, merged into the class. */
+export interface BaseLockManager<O extends LockOptions = LockOptions> {
+  addEventListener(type: 'warning', listener: (event: LockWarningEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: 'warning', listener: (event: LockWarningEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }

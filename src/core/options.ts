@@ -5,6 +5,7 @@
  * such as `{ timout: 10 }` must not turn into "wait for ever").
  */
 import { InvalidOptionError, OptionRangeError, describe } from './errors.js';
+import { MAX_TIMER_DELAY } from './wait.js';
 import type { LockMode } from './types.js';
 
 export interface ParsedLockOptions {
@@ -57,4 +58,30 @@ export function parseLockOptions(options: unknown, call: string, extraKeys: read
 /** Checks the options of `tryLock()`, which never waits and so takes no timeout or signal. */
 export function parseTryLockOptions(options: unknown = {}): { mode: LockMode; checked: boolean } {
   return modeAndChecked(checkObject(options, ['mode', 'unchecked'], 'tryLock()'));
+}
+
+/** The IndexedDB database every browser backend and `FencedStore` use unless told otherwise. */
+export const DEFAULT_DATABASE = 'crosslock';
+
+/** How long opening a database may stay blocked by another tab's old connection, ms, unless told otherwise. */
+export const DEFAULT_OPEN_TIMEOUT_MS = 5000;
+
+/** The `database` option: a non-empty string, default `DEFAULT_DATABASE`. */
+export function databaseOption(value: unknown): string {
+  if (value === undefined) return DEFAULT_DATABASE;
+  if (typeof value !== 'string' || value === '') throw new InvalidOptionError('database', `must be a non-empty string, got ${describe(value)}`);
+  return value;
+}
+
+/**
+ * A duration option in ms: a number (`InvalidOptionError` otherwise), > 0 and at most `max`
+ * (`OptionRangeError` otherwise). `Infinity` is accepted only where `infinite` says what it means
+ * ("no limit"); a finite value must fit a timer (2^31-1 ms), or the timer would fire at once.
+ */
+export function msOption(key: string, value: unknown, fallback: number, max = MAX_TIMER_DELAY, infinite = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new InvalidOptionError(key, `must be a number of ms, got ${describe(value)}`);
+  if (infinite && value === Infinity) return value;
+  if (!(value > 0 && value <= max)) throw new OptionRangeError(key, `must be > 0 and <= ${max}${infinite ? ' (or Infinity: no limit)' : ''}, got ${value}`);
+  return value;
 }

@@ -89,7 +89,12 @@ export interface LockSnapshot {
   readonly pending: readonly LockInfo[];
 }
 
-export interface LockManager {
+/** A manager's `'warning'` event: `warning` says what (see `LockWarning`). Cancelable: `preventDefault()` keeps it off the console. */
+export interface LockWarningEvent extends Event {
+  readonly warning: import('./errors.js').LockWarning;
+}
+
+export interface LockManager extends EventTarget {
   readonly backend: BackendName;
   readonly scope: LockScope;
   /** The namespace every name of this manager lives in (`<prefix>.<name>`), if any. */
@@ -100,7 +105,11 @@ export interface LockManager {
   lock(name: string, options: LockOptions): Promise<LockGuard>;
   /** Never waits: the guard, or `null` if the lock is held in a conflicting mode or has waiters. */
   tryLock(name: string, options?: TryLockOptions): Promise<LockGuard | null>;
-  /** Runs `fn` under the lock and always releases it, whether `fn` returns or throws. */
+  /**
+   * Runs `fn` under the lock and always releases it, whether `fn` returns or throws. Resolves to what
+   * `fn` returned (rejects with what it threw) even if the release then fails: that failure is a
+   * `'warning'` event (`LockWarning` kind `'release-failed'`), never a replacement of the result.
+   */
   withLock<T>(name: string, options: LockOptions, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T>;
   /** Held and pending locks under this manager's prefix. */
   query(): Promise<LockSnapshot>;
@@ -109,4 +118,9 @@ export interface LockManager {
    * `LockLostError` (kind `'closed'`) and releases it. Later calls reject with `ManagerClosedError`.
    */
   close(): Promise<void>;
+  /** `'warning'`: a problem reported without failing a call (see `LockWarning`). */
+  addEventListener(type: 'warning', listener: (event: LockWarningEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: 'warning', listener: (event: LockWarningEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }

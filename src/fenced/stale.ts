@@ -5,14 +5,15 @@
  * A write goes through only if the stored generation is still the guard's (no other holder has taken
  * the lock since: generations go up exactly when the holder changes) and, for a lease, the grant's own
  * lease is still live (a holder past its lease may not write even if nobody has taken over yet).
+ * A record of a newer version throws `StorageError('version')` (this code cannot judge it).
  */
-import { normalise } from '../idb/record.js';
+import { normalise } from '../lease/record.js';
 
 const NONE: ReadonlySet<string> = new Set();
 
 export function staleness(stored: unknown, now: number, generation: number, token: string | undefined): { reason: string; current?: number } | undefined {
   if (stored === undefined) return { reason: 'the lock has no record (it was never taken here, or the record was removed)' };
-  const { record, corrupt } = normalise(stored, now, Number.POSITIVE_INFINITY, NONE);
+  const { record, corrupt } = normalise(stored, now, NONE);
   if (corrupt) return { reason: 'the lock record is corrupt' };
   if (record.generation !== generation) {
     return { reason: `another holder has taken the lock since (generation is now ${record.generation})`, current: record.generation };

@@ -12,15 +12,17 @@
  * written. Keys are strings. Each value should stay small (a wallet's state, not a media library): the
  * whole value is rewritten on every put.
  *
- * Guards must be checked (not `unchecked`) and come from a `WebLockManager` or `IndexedDbLockManager`
- * using the same `database`: their generations live there.
+ * Guards must be exclusive and checked (not `unchecked`), and come from a `WebLockManager` or
+ * `IndexedDbLockManager` using the same `database`: their generations live there. Shared guards are
+ * refused (`InvalidOptionError`): several readers hold a shared lock at once, so a write under one
+ * would not be exclusive, and shared grants do not move the generation.
  */
 import { InvalidOptionError, StaleLockError, describe } from '../core/errors.js';
 import { fenceOf } from '../core/manager.js';
-import { checkObject } from '../core/options.js';
+import { checkObject, databaseOption, DEFAULT_OPEN_TIMEOUT_MS, msOption } from '../core/options.js';
 import type { LockGuard } from '../core/types.js';
-import { FENCED_STORE, LeaseStore, STORE } from '../idb/store.js';
-import { within } from '../idb/within.js';
+import { Connection, FENCED_STORE, STORE } from '../stores/indexeddb/connection.js';
+import { within } from '../stores/indexeddb/within.js';
 import { staleness } from './stale.js';
 
 export interface FencedStoreOptions {
@@ -28,27 +30,23 @@ export interface FencedStoreOptions {
   namespace: string;
   /** The database of the lock manager whose guards fence the writes. Default `'crosslock'`. */
   database?: string;
-  /** How long opening the database may stay blocked, ms. Default 5000. */
+  /** How long opening the database may stay blocked, ms. Default 5000; `Infinity`: no limit. */
   openTimeoutMs?: number;
 }
 
 export class FencedStore<T = unknown> {
   readonly namespace: string;
   readonly database: string;
-  readonly #db: LeaseStore;
+  readonly #db: Connection;
 
   constructor(options: FencedStoreOptions) {
     const o = checkObject(options, ['namespace', 'database', 'openTimeoutMs'], 'new FencedStore()');
     if (typeof o.namespace !== 'string' || o.namespace.length === 0) {
       throw new InvalidOptionError('namespace', `must be a non-empty string, got ${describe(o.namespace)}`);
     }
-    const database = o.database ?? 'crosslock';
-    if (typeof database !== 'string' || database.length === 0) throw new InvalidOptionError('database', `must be a non-empty string, got ${describe(database)}`);
-    const openTimeout = o.openTimeoutMs ?? 5000;
-    if (typeof openTimeout !== 'number' || !(openTimeout > 0)) throw new InvalidOptionError('openTimeoutMs', `must be a number > 0, got ${describe(openTimeout)}`);
     this.namespace = o.namespace;
-    this.database = database;
-    this.#db = new LeaseStore(database, openTimeout);
+    this.database = databaseOption(o.database);
+    this.#db = new Connection(this.database, msOption('openTimeoutMs', o.openTimeoutMs, DEFAULT_OPEN_TIMEOUT_MS, undefined, true));
   }
 
   async get(key: string): Promise<T | undefined> {
@@ -97,6 +95,7 @@ export class FencedStore<T = unknown> {
       throw new InvalidOptionError('guard', 'FencedStore needs a checked guard (not unchecked) from a WebLockManager or IndexedDbLockManager');
     }
     const { fence, generation } = fenced;
+    if (guard.mode !== 'exclusive') throw new InvalidOptionError('guard', 'fenced writes need an exclusive guard (a shared lock has several holders at once)');
     if (fence.database !== this.database) {
       throw new InvalidOptionError('guard', `its lock's records live in database "${fence.database}", this store in "${this.database}"`);
     }

@@ -11,9 +11,12 @@
  * Invariants: a name's entry exists only while something is held or queued; a grant happens
  * synchronously inside `release`/`request`/abort, so no two conflicting holders ever coexist.
  *
- * Generations: per name, a counter that goes up when a grant goes to a different owner than the last
- * grant did. It is kept after the name goes idle (so the same owner taking it again keeps it): one small
- * entry per distinct name for the life of the space.
+ * Generations: per name, a counter that goes up when an EXCLUSIVE grant goes to a different owner than
+ * the last exclusive grant did; shared grants never move it (readers change nothing). It is kept after
+ * the name goes idle (so the same owner taking it again keeps it), for at most `GENERATIONS_LIMIT`
+ * idle names: the least recently granted are forgotten, and the space's high-water mark (`#floor`)
+ * rises to cover them, so a forgotten name starts again ABOVE every generation it ever had (its next
+ * holder is simply told `poisoned`), and generations never repeat for a name.
  */
 import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
 
@@ -37,6 +40,9 @@ export interface MemoryGrant {
   readonly generation: number;
 }
 
+/** Idle names whose generation the space remembers; beyond it the oldest are forgotten (see above). */
+export const GENERATIONS_LIMIT = 4096;
+
 function grantable(state: LockState, mode: LockMode): boolean {
   return mode === 'exclusive' ? state.held.length === 0 : state.held.every((h) => h.mode === 'shared');
 }
@@ -51,7 +57,9 @@ export class MemoryLockSpace {
   }
 
   readonly #locks = new Map<string, LockState>();
-  readonly #generations = new Map<string, { generation: number; lastOwner: string }>();
+  readonly #generations = new Map<string, { generation: number; lastOwner: string | null }>();
+  /** Above every generation of a forgotten name. */
+  #floor = 0;
 
   /**
    * Grants `name` to `clientId`; resolves to the release function. Without a signal, answers at once
@@ -112,9 +120,14 @@ export class MemoryLockSpace {
   #hold(name: string, state: LockState, holder: Holder): MemoryGrant {
     const entry = { ...holder };
     state.held.push(entry);
-    const last = this.#generations.get(name);
-    const generation = last === undefined ? 1 : last.generation + (last.lastOwner === holder.clientId ? 0 : 1);
-    this.#generations.set(name, { generation, lastOwner: holder.clientId });
+    const known = this.#generations.get(name);
+    const last = known ?? { generation: this.#floor + 1, lastOwner: null }; // a new name starts above the floor
+    const exclusive = holder.mode === 'exclusive';
+    const generation = last.generation + (exclusive && known !== undefined && last.lastOwner !== holder.clientId ? 1 : 0);
+    // Re-inserted last: the map is kept in least-recently-granted order for forgetting.
+    this.#generations.delete(name);
+    this.#generations.set(name, { generation, lastOwner: exclusive ? holder.clientId : last.lastOwner });
+    this.#forgetOldest();
     const release = (): void => {
       const at = state.held.indexOf(entry);
       if (at < 0) return;
@@ -122,6 +135,16 @@ export class MemoryLockSpace {
       this.#process(name, state);
     };
     return { release, generation };
+  }
+
+  #forgetOldest(): void {
+    if (this.#generations.size <= GENERATIONS_LIMIT) return;
+    for (const [name, { generation }] of this.#generations) {
+      if (this.#locks.has(name)) continue; // in use: its holders' generation must stay
+      this.#generations.delete(name);
+      this.#floor = Math.max(this.#floor, generation);
+      if (this.#generations.size <= GENERATIONS_LIMIT) return;
+    }
   }
 
   #process(name: string, state: LockState): void {

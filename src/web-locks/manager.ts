@@ -15,11 +15,12 @@
  *   `AbortError`; we turn that into the old guard's signal aborting with `LockLostError('stolen')`.
  *
  * Invariant: exclusion is the browser's alone; everything kept here (the attribution register) is
- * diagnostics. The ledger (checked grants) and `query()` are chunks of their own, loaded on first use.
+ * diagnostics. The ledger (checked grants) and `query()` are chunks of their own, loaded on first use;
+ * the ledger is loaded and its database opened BEFORE a checked lock is requested (see ledger.ts).
  */
 import { InvalidOptionError, StorageError, UnsupportedError } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
-import { checkObject, must, type ParsedLockOptions } from '../core/options.js';
+import { checkObject, databaseOption, DEFAULT_OPEN_TIMEOUT_MS, must, type ParsedLockOptions } from '../core/options.js';
 import type { LockOptions, LockSnapshot } from '../core/types.js';
 import { requests } from './attribution.js';
 import type { Ledger } from './ledger.js';
@@ -59,36 +60,46 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
   readonly #locks: BrowserLocks;
   readonly #database: string;
   #ledger: Promise<Ledger> | undefined;
+  /** The ledger once loaded and open: a checked grant then records its generation synchronously. */
+  #ledgerReady: Ledger | undefined;
 
   /** Throws `UnsupportedError`, saying why, where `navigator.locks` is missing. */
   constructor(options: WebLockManagerOptions = {}) {
     const o = checkObject(options, ['prefix', 'database'], 'new WebLockManager()');
     super(o.prefix);
-    must('database', o.database, typeof o.database === 'string' && o.database !== '', 'a non-empty string');
-    this.#database = (o.database as string | undefined) ?? 'crosslock';
+    this.#database = databaseOption(o.database);
     this.#locks = browserLocks();
   }
 
   protected override async dispose(): Promise<void> {
     const ledger = this.#ledger;
-    this.#ledger = undefined;
+    this.#ledger = this.#ledgerReady = undefined;
     (await ledger?.catch(() => undefined))?.close();
   }
 
   /**
-   * Checked grants: inside the lock, before the guard is handed out, one transaction records the grant
-   * in the lock's record and returns its generation (see `recordGrant`). If that fails, the lock is given
-   * back and the caller gets the `StorageError`: a checked guard without a generation would be a lie.
+   * Loads the ledger chunk and opens its database, before any checked lock is requested. A chunk that
+   * failed to load (offline, replaced by a deploy) or a database that failed to open is tried again
+   * on the next checked lock; this one fails with `StorageError` and has requested nothing.
    */
-  async #grantGeneration(name: string): Promise<number> {
-    this.#ledger ??= import('./ledger.js').then(
-      (m) => m.openLedger(this.#database),
-      (error: unknown) => {
-        this.#ledger = undefined; // a chunk that failed to load (offline, replaced by a deploy) may load next time
-        throw new StorageError('unavailable', `ledger did not load: ${error}`, { cause: error });
-      },
-    );
-    return (await this.#ledger).grant(name, this.clientId);
+  #loadLedger(): Promise<Ledger> {
+    this.#ledger ??= import('./ledger.js')
+      .then(
+        (m) => m.openLedger(this.#database, DEFAULT_OPEN_TIMEOUT_MS),
+        (error: unknown) => {
+          throw new StorageError('unavailable', `ledger did not load: ${error}`, { cause: error });
+        },
+      )
+      .then(async (ledger) => {
+        await ledger.ready();
+        this.#ledgerReady = ledger;
+        return ledger;
+      })
+      .catch((error: unknown) => {
+        this.#ledger = undefined;
+        throw error;
+      });
+    return this.#ledger;
   }
 
   protected override checkExtra({ extra: { steal }, mode, signal }: ParsedLockOptions): void {
@@ -98,6 +109,8 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
   }
 
   protected acquire(request: AcquireRequest, nullGrants = 0): Promise<Grant | null> {
+    if (request.checked && !this.#ledgerReady) return this.#loadLedger().then(() => this.acquire(request, nullGrants));
+    const ledger = request.checked ? this.#ledgerReady : undefined;
     const { name, mode, signal, lost } = request;
     const steal = request.extra.steal === true;
     const entry = { name, mode, clientId: this.clientId, held: false };
@@ -123,8 +136,11 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
           letGo();
           return settled; // resolves once the browser has let the lock go
         };
-        if (request.checked) {
-          this.#grantGeneration(name).then(
+        if (ledger) {
+          // Checked: one transaction, created now, records the grant (see ledger.ts); if it fails the
+          // lock is given back and the caller gets the StorageError (a checked guard without a
+          // generation would be a lie).
+          ledger.grant(name, this.clientId, mode, steal).then(
             (generation) => resolve({ release, generation, fence: { database: this.#database, name } }),
             (error: unknown) => void release().then(() => reject(error)),
           );

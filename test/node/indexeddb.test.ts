@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LockGuard, LockLostError } from '../../src/index.js';
 import { FencedStore } from '../../src/fenced.js';
 import { IndexedDbLockManager } from '../../src/indexeddb.js';
+import { Connection } from '../../src/stores/indexeddb/connection.js';
 
 let database: string;
 let managers: IndexedDbLockManager[];
@@ -36,13 +37,9 @@ async function step(ms: number, m: IndexedDbLockManager): Promise<void> {
   await m.query();
 }
 
-/** Writes a record as another tab (or a bug) would, creating crosslock's store if the database is new. */
+/** Writes a record as another tab (or a bug) would, creating crosslock's schema if the database is new. */
 async function raw(update: (record: unknown) => unknown, name = 'w.x'): Promise<void> {
-  let db = await openDB(database);
-  if (!db.objectStoreNames.contains('leases')) {
-    db.close();
-    db = await openDB(database, db.version + 1, { upgrade: (d) => void d.createObjectStore('leases') });
-  }
+  const db = await new Connection(database, Infinity).open();
   try {
     await db.put('leases', update(await db.get('leases', name)), name);
   } finally {
@@ -142,14 +139,16 @@ describe('IndexedDB leases under controlled time', () => {
 
   it("passes a crashed holder's lock on when its lease expires, waking the waiter at the expiry", async () => {
     const b = manager();
-    await raw(() => ({ v: 1, generation: 7, lastOwner: 'crashed', holders: [{ owner: 'crashed', token: 'c', mode: 'exclusive', expires: Date.now() + 1500 }], queue: [] }));
+    await b.query(); // the database is open: what follows times the lease, not the open
+    await raw(() => ({ v: 2, generation: 7, lastOwner: 'crashed', used: 0, holders: [{ owner: 'crashed', token: 'c', mode: 'exclusive', expires: Date.now() + 1500, lease: 1500 }], queue: [] }));
     let acquired = false;
     const waiting = b.lock('x', { timeout: Infinity }).then((g) => ((acquired = true), g));
     await step(1400, b);
     expect(acquired).toBe(false);
-    await step(100, b);
-    await waiting;
+    // Fake time only moves when advanced: step in small increments, as a real clock would move on.
+    for (let i = 0; i < 10 && !acquired; i++) await step(20, b);
     expect(acquired).toBe(true);
+    await waiting;
   });
 
   it('survives a corrupted or foreign record: the waiter takes the lock, the generation restarts above', async () => {
@@ -168,7 +167,10 @@ describe('IndexedDB leases under controlled time', () => {
     const a = manager();
     const b = manager();
     const guard = await a.lock('x', { timeout: 0 });
-    const upgraded = await openDB(database, 2, { upgrade: (db) => void db.createObjectStore('newer') });
+    const current = await openDB(database);
+    const version = current.version;
+    current.close();
+    const upgraded = await openDB(database, version + 1, { upgrade: (db) => void db.createObjectStore('newer') });
     upgraded.close();
     await step(500, a); // renewal reopens the database at its new version
     expect(guard.signal.aborted).toBe(false);
@@ -210,7 +212,7 @@ describe('IndexedDbLockManager input and platform', () => {
     for (const [options, name] of bad) {
       expect(() => new IndexedDbLockManager(options as never), JSON.stringify(options)).toThrow(expect.objectContaining({ name }));
     }
-    expect(new IndexedDbLockManager({ leaseMs: 5000, renewMs: 1000 }).settings).toMatchObject({ leaseMs: 5000, renewMs: 1000, database: 'crosslock' });
+    expect(new IndexedDbLockManager({ leaseMs: 5000, renewMs: 1000 }).settings).toMatchObject({ leaseMs: 5000, renewMs: 1000 });
   });
 
   it('fails construction with UnsupportedError where there is no IndexedDB', () => {

@@ -3,8 +3,8 @@
  * `FencedStore` writes checked against the lock record in the same transaction, and reads.
  */
 import type { IDBPTransaction } from 'idb';
-import { StorageError } from '../core/errors.js';
-import { storageError, type LeaseStore } from './store.js';
+import { StorageError } from '../../core/errors.js';
+import { storageError, type Connection } from './connection.js';
 
 export type Transaction = IDBPTransaction<unknown, string[], IDBTransactionMode>;
 
@@ -13,7 +13,7 @@ export type Transaction = IDBPTransaction<unknown, string[], IDBTransactionMode>
  * Errors `fn` throws on purpose pass through (and abort the transaction); IndexedDB failures become
  * `StorageError`.
  */
-export async function within<R>(store: LeaseStore, stores: string[], mode: IDBTransactionMode, fn: (tx: Transaction) => Promise<R>): Promise<R> {
+export async function within<R>(store: Connection, stores: string[], mode: IDBTransactionMode, fn: (tx: Transaction) => Promise<R>): Promise<R> {
   const db = await store.open();
   for (const name of stores) {
     if (!db.objectStoreNames.contains(name)) throw new StorageError('unavailable', `database "${store.database}" has no "${name}" store`);

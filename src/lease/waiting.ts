@@ -9,15 +9,28 @@
  * resetting the backoff.
  *
  * A waiter that gives up (abort, timeout, close) is removed at once and rejected with its signal's
- * reason; if it ever reached IndexedDB, a release transaction is created right away, so it runs after
- * any attempt still in flight for it and leaves no trace in the stored queue.
+ * reason; if it ever reached the store, a release is started right away, so it runs after any
+ * attempt still in flight for it and leaves no trace in the stored queue.
+ *
+ * INVARIANT: an attempt's answer is bound to the token it was made with. `pagehide` gives every waiter
+ * a new token and tells the other tabs the old ones are dead; an attempt still in flight then may come
+ * back "take" under the old token, which the others will prune. Such an answer is dropped (and the old
+ * token's entry removed), and the request asks again under its new token: it never holds under a
+ * token the other tabs consider dead (the bfcache bug: pagehide persisted → pageshow).
  */
 import type { LockLostKind } from '../core/errors.js';
 import type { Grant } from '../core/manager.js';
 import { randomId } from '../core/random.js';
 import type { LockMode } from '../core/types.js';
 import type { Decision } from './decide.js';
-import type { LeaseSettings } from './options.js';
+import type { Handoff } from './messages.js';
+import type { LeaseSettings } from './settings.js';
+
+/** When an attempt started, on both clocks (see clock.ts): a grant's deadlines count from there. */
+export interface Start {
+  readonly wall: number;
+  readonly mono: number;
+}
 
 export interface Waiter {
   readonly mode: LockMode;
@@ -37,10 +50,13 @@ interface Entry extends Waiter {
 }
 
 export interface WaitingHooks {
-  attempt(name: string, waiter: Waiter): Promise<Decision>;
-  /** Removes a token from the stored record (creating the transaction now); never throws. */
+  attempt(name: string, token: string, mode: LockMode): Promise<Decision>;
+  /** Removes a token from the stored record (starting the store's update now); never throws. */
   abandon(name: string, token: string, mode: LockMode): void;
-  grant(name: string, waiter: Waiter, started: number, generation: number): Grant;
+  /** Both clocks, now. */
+  start(): Start;
+  /** A grant from the attempt started at `start`, or from a handoff whose lease ends at `handoff.expires`. */
+  grant(name: string, waiter: Waiter, from: Start | Handoff, generation: number): Grant;
   readonly settings: Pick<LeaseSettings, 'retryMs' | 'renewMs'>;
   /** The number of waiters changed. */
   onBusy(): void;
@@ -94,15 +110,16 @@ export class Waiting {
   }
 
   /**
-   * A release handed the lock to the request with `token` (direct handoff): it holds it from now,
-   * its lease having started at `started`. Unknown or finished tokens are ignored (a request that gave
-   * up meanwhile has a release transaction on its way, which undoes the handoff).
+   * A release handed the lock to the request `handoff.token` (direct handoff): it holds it from now
+   * until `handoff.expires` unless renewed. Unknown or finished tokens are ignored (a request that gave
+   * up meanwhile has a release on its way, which undoes the handoff; a token replaced at pagehide is
+   * dead to every tab).
    */
-  handedOver(name: string, token: string, started: number, generation: number): void {
-    const entry = this.#queues.get(name)?.find((e) => e.token === token);
+  handedOver(name: string, handoff: Handoff, generation: number): void {
+    const entry = this.#queues.get(name)?.find((e) => e.token === handoff.token);
     if (!entry || entry.done) return;
     this.#remove(name, entry);
-    entry.resolve(this.hooks.grant(name, entry, started, generation));
+    entry.resolve(this.hooks.grant(name, entry, handoff, generation));
     this.wake(name); // the loop moves on to the next request of this tab
   }
 
@@ -138,11 +155,12 @@ export class Waiting {
     let backoff = retryMs;
     while (queue.length > 0) {
       const entry = queue[0]!;
-      const started = Date.now();
+      const token = entry.token;
+      const start = this.hooks.start();
       entry.touched = true;
       let decision: Decision;
       try {
-        decision = await this.hooks.attempt(name, entry);
+        decision = await this.hooks.attempt(name, token, entry.mode);
       } catch (error) {
         if (!entry.done) {
           this.#remove(name, entry);
@@ -150,14 +168,19 @@ export class Waiting {
         }
         continue;
       }
-      if (entry.done) continue; // gave up meanwhile; its release transaction follows this attempt's
+      if (entry.done) continue; // gave up meanwhile; its release follows this attempt's
+      if (entry.token !== token) {
+        // pagehide replaced the token while the attempt was in flight (see the INVARIANT above).
+        this.hooks.abandon(name, token, entry.mode);
+        continue;
+      }
       if (decision.verdict === 'take') {
         this.#remove(name, entry);
         backoff = retryMs;
-        entry.resolve(this.hooks.grant(name, entry, started, decision.record.generation));
+        entry.resolve(this.hooks.grant(name, entry, start, decision.record.generation));
         continue;
       }
-      const untilExpiry = decision.retryAt === undefined ? Infinity : Math.max(0, decision.retryAt - Date.now());
+      const untilExpiry = decision.retryAt === undefined ? Infinity : Math.max(0, decision.retryAt - this.hooks.start().wall);
       const delay = Math.min(backoff, untilExpiry, renewMs);
       backoff = Math.min(backoff * 2, renewMs);
       if (await this.#sleep(name, delay)) backoff = retryMs;

@@ -1,7 +1,7 @@
 /**
  * The lease rule, as one pure function: given the stored record, the time, who asks and what for, say
- * what happens and what to write. The IndexedDB side runs it inside ONE readwrite transaction
- * (get → decide → put, awaiting nothing else), so two tabs can never both be told "take".
+ * what happens and what to write. Every store runs it inside ONE atomic read-decide-write of the record
+ * (IndexedDB: one readwrite transaction; see `LeaseStore`), so two tabs can never both be told "take".
  *
  * Grant order is the Web Locks spec's (https://w3c.github.io/web-locks/#algorithms), with the queue
  * kept in the record so it holds across tabs:
@@ -19,17 +19,22 @@
  *   (the message was lost) finds itself holding and is told `take`. A promoted request whose tab died
  *   holds until its lease lapses, as any holder would.
  *
- * Generation: goes up by one whenever the lock is granted to an owner other than the last one to take
- * it; the same owner taking it again keeps it.
+ * Generation (the fencing token): goes up by one whenever the lock is granted EXCLUSIVELY to an owner
+ * other than the last one to take it exclusively; the same owner taking it again keeps it. Shared
+ * grants never move it: readers change nothing, so a writer after readers is not poisoned, and of two
+ * readers neither fences the other out (fenced writes need an exclusive guard anyway).
+ *
+ * Each entry carries its own lease length (see record.ts): a granted or refreshed entry expires at
+ * `now + its lease`; a request promoted by a release gets a full lease of ITS OWN length.
  */
 import type { LockMode } from '../core/types.js';
-import { normalise, type Entry, type LeaseRecord } from './record.js';
+import { normalise, RECORD_VERSION, type Entry, type LeaseRecord } from './record.js';
 
 export type Intent = 'acquire' | 'wait' | 'renew' | 'release';
 
 export interface DecideInput {
   readonly now: number;
-  /** Lease length in ms: a granted or refreshed entry expires at `now + lease`. */
+  /** The asker's lease length in ms: its entry expires at `now + lease`. */
   readonly lease: number;
   readonly owner: string;
   readonly token: string;
@@ -37,6 +42,8 @@ export interface DecideInput {
   readonly intent: Intent;
   /** Tokens known to be gone (their tab said so while unloading). */
   readonly dead?: ReadonlySet<string>;
+  /** The store's generation high-water mark (swept records): a new record starts above it. */
+  readonly floor?: number;
 }
 
 export type Verdict = 'take' | 'extend' | 'refuse' | 'lost' | 'released';
@@ -48,21 +55,36 @@ export interface Decision {
   readonly write: LeaseRecord | null;
   /** The record as it is after this decision (what `write` would store). */
   readonly record: LeaseRecord;
-  /** Whether a take raised the generation (the lock changed owner). */
+  /** Whether this decision raised the generation (an exclusive grant to a new owner). */
   readonly generationUp: boolean;
   /** On refuse: the earliest expiry among the entries in the way, when it is worth trying again. */
   readonly retryAt: number | undefined;
   /** On release: the queued requests that now hold the lock (direct handoff). */
   readonly promoted: readonly Entry[];
-  /** The stored value was not a valid record and was replaced. */
+  /** The stored value was a broken record and was replaced (the manager reports it). */
   readonly corrupt: boolean;
 }
 
 const NO_DEAD: ReadonlySet<string> = new Set();
 
+/** The record after granting `granted` (entries already carrying their new expiry) at `now`. */
+function granting(record: LeaseRecord, granted: readonly Entry[], now: number, rest: Pick<LeaseRecord, 'holders' | 'queue'>): { next: LeaseRecord; generationUp: boolean } {
+  let { generation, lastOwner } = record;
+  let generationUp = false;
+  for (const e of granted) {
+    if (e.mode !== 'exclusive') continue;
+    if (e.owner !== lastOwner) {
+      generation += 1;
+      generationUp = true;
+    }
+    lastOwner = e.owner;
+  }
+  return { next: { v: RECORD_VERSION, generation, lastOwner, used: now, holders: [...rest.holders, ...granted], queue: rest.queue }, generationUp };
+}
+
 export function decide(stored: unknown, input: DecideInput): Decision {
   const { now, lease, owner, token, mode, intent } = input;
-  const { record, changed, corrupt } = normalise(stored, now, lease, input.dead ?? NO_DEAD);
+  const { record, changed, corrupt } = normalise(stored, now, input.dead ?? NO_DEAD, input.floor ?? 0);
   const answer = (verdict: Verdict, next: LeaseRecord, dirty: boolean, extra: Partial<Decision> = {}): Decision => ({
     verdict,
     write: dirty ? next : null,
@@ -74,37 +96,27 @@ export function decide(stored: unknown, input: DecideInput): Decision {
     ...extra,
   });
   const mine = (e: Entry): boolean => e.token === token;
-  const entry: Entry = { owner, token, mode, expires: now + lease };
+  const renewed = (e: Entry): Entry => (mine(e) ? { ...e, expires: now + lease, lease } : e);
 
   if (intent === 'release') {
     const holders = record.holders.filter((e) => !mine(e));
     const queue = record.queue.filter((e) => !mine(e));
     const gone = holders.length !== record.holders.length || queue.length !== record.queue.length;
-    const promoted = gone ? grantableHead(holders, queue) : [];
+    const promoted = gone ? grantableHead(holders, queue).map((e) => ({ ...e, expires: now + e.lease })) : [];
     if (promoted.length === 0) return answer('released', { ...record, holders, queue }, changed || gone);
-    const granted = promoted.map((e) => ({ ...e, expires: now + lease }));
-    const generationUp = promoted.some((e) => e.owner !== record.lastOwner);
-    const next: LeaseRecord = {
-      v: 1,
-      generation: record.generation + (generationUp ? 1 : 0),
-      lastOwner: promoted[promoted.length - 1]!.owner,
-      holders: [...holders, ...granted],
-      queue: queue.slice(promoted.length),
-    };
-    return answer('released', next, true, { promoted: granted, generationUp });
+    const { next, generationUp } = granting(record, promoted, now, { holders, queue: queue.slice(promoted.length) });
+    return answer('released', next, true, { promoted, generationUp });
   }
 
   if (intent === 'renew') {
     if (!record.holders.some(mine)) return answer('lost', record, changed);
-    const holders = record.holders.map((e) => (mine(e) ? { ...e, expires: now + lease } : e));
-    return answer('extend', { ...record, holders }, true);
+    return answer('extend', { ...record, holders: record.holders.map(renewed) }, true);
   }
 
   // Already holding: handed over by a release whose message did not arrive (or arrived after this ask).
   // Renewed here, so the asker's deadline (its ask's start + lease) is never later than the stored expiry.
   if (record.holders.some(mine)) {
-    const holders = record.holders.map((e) => (mine(e) ? { ...e, expires: now + lease } : e));
-    return answer('take', { ...record, holders, queue: record.queue.filter((e) => !mine(e)) }, true);
+    return answer('take', { ...record, holders: record.holders.map(renewed), queue: record.queue.filter((e) => !mine(e)) }, true);
   }
 
   const at = record.queue.findIndex(mine);
@@ -113,16 +125,10 @@ export function decide(stored: unknown, input: DecideInput): Decision {
   const heldOk = mode === 'exclusive' ? record.holders.length === 0 : record.holders.every((h) => h.mode === 'shared');
   const aheadOk =
     intent === 'acquire' ? record.queue.length === 0 : mode === 'exclusive' ? ahead.length === 0 : ahead.every((e) => e.mode === 'shared');
+  const entry: Entry = { owner, token, mode, expires: now + lease, lease };
 
   if (heldOk && aheadOk) {
-    const generationUp = record.lastOwner !== owner;
-    const next: LeaseRecord = {
-      v: 1,
-      generation: record.generation + (generationUp ? 1 : 0),
-      lastOwner: owner,
-      holders: [...record.holders, entry],
-      queue,
-    };
+    const { next, generationUp } = granting(record, [entry], now, { holders: record.holders, queue });
     return answer('take', next, true, { generationUp });
   }
 

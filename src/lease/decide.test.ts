@@ -14,8 +14,8 @@ const NOW = 1_000_000;
 const LEASE = 1_500;
 const ME = 'me';
 const TOKEN = 'my-token';
-const live = (owner: string, token: string, mode: LockMode, left = 700): Entry => ({ owner, token, mode, expires: NOW + left });
-const expired = (owner: string, token: string, mode: LockMode): Entry => ({ owner, token, mode, expires: NOW - 1 });
+const live = (owner: string, token: string, mode: LockMode, left = 700, lease = LEASE): Entry => ({ owner, token, mode, expires: NOW + left, lease });
+const expired = (owner: string, token: string, mode: LockMode): Entry => ({ owner, token, mode, expires: NOW - 1, lease: LEASE });
 
 const HOLDERS: Record<string, Entry[]> = {
   none: [],
@@ -27,7 +27,8 @@ const HOLDERS: Record<string, Entry[]> = {
   'other exclusive dead': [live('other', 'dead-1', 'exclusive')],
   'other shared': [live('other', 'o1', 'shared')],
   'two shared': [live('other', 'o1', 'shared'), live('third', 't1', 'shared')],
-  'other exclusive far future': [{ owner: 'other', token: 'o1', mode: 'exclusive', expires: NOW + 10 * 3600_000 }],
+  'other exclusive far future': [{ owner: 'other', token: 'o1', mode: 'exclusive', expires: NOW + 10 * 3600_000, lease: LEASE }],
+  'other exclusive on a long lease': [live('other', 'o1', 'exclusive', 9_000, 10_000)],
 };
 const QUEUES: Record<string, Entry[]> = {
   empty: [],
@@ -48,7 +49,7 @@ function input(intent: Intent, mode: LockMode): DecideInput {
 }
 
 function record(holders: Entry[], queue: Entry[], lastOwner: string | null): LeaseRecord {
-  return { v: 1, generation: 42, lastOwner, holders, queue };
+  return { v: 2, generation: 42, lastOwner, used: NOW - 5_000, holders, queue };
 }
 
 const liveOnly = (list: readonly Entry[]) => list.filter((e) => e.expires > NOW && !dead.has(e.token));
@@ -61,7 +62,7 @@ describe('decide: every combination keeps the invariants', () => {
   );
 
   it(`covers ${cases.length} combinations`, () => {
-    expect(cases.length).toBe(10 * 7 * 3 * 4 * 2);
+    expect(cases.length).toBe(11 * 7 * 3 * 4 * 2);
     for (const c of cases) {
       const label = `${c.intent} ${c.mode} | held: ${c.h} | queue: ${c.q} | last: ${c.last}`;
       const before = record(c.holders, c.queue, c.last);
@@ -71,19 +72,25 @@ describe('decide: every combination keeps the invariants', () => {
 
       // Never an exclusive holder beside another holder.
       expect(after.holders.length > 1 && after.holders.some((e) => e.mode === 'exclusive'), label).toBe(false);
-      // Expired and dead entries never survive; no entry lasts longer than one lease from now.
+      // Expired and dead entries never survive; no entry lasts longer than its OWN lease from now, and
+      // a live entry on a longer lease than the asker's keeps its expiry (mixed settings are safe).
       for (const e of [...after.holders, ...after.queue]) {
-        expect(e.expires > NOW && e.expires <= NOW + LEASE && !dead.has(e.token), label).toBe(true);
+        expect(e.expires > NOW && e.expires <= NOW + e.lease && !dead.has(e.token), label).toBe(true);
+      }
+      for (const e of liveOnly([...c.holders, ...c.queue])) {
+        const kept = [...after.holders, ...after.queue].find((a) => a.token === e.token && a.token !== TOKEN);
+        if (kept && e.expires <= NOW + e.lease) expect(kept.expires, label).toBeGreaterThanOrEqual(e.expires);
       }
       // Another owner's live hold is never taken away.
       for (const e of otherHolders) expect(after.holders.some((a) => a.token === e.token), label).toBe(true);
-      // The generation never goes down, and goes up exactly when the lock passes to a new owner:
-      // a fresh take by me, or a release handing it to a queued request of another owner.
+      // The generation never goes down, and goes up exactly when the lock passes EXCLUSIVELY to a new
+      // owner: a fresh exclusive take by me, or a release handing it to another owner's exclusive request.
       const alreadyHeld = liveOnly(c.holders).some((e) => e.token === TOKEN);
       expect(after.generation >= before.generation, label).toBe(true);
       expect(after.generation - before.generation, label).toBe(d.generationUp ? 1 : 0);
       expect(d.generationUp, label).toBe(
-        (d.verdict === 'take' && !alreadyHeld && c.last !== ME) || (d.verdict === 'released' && d.promoted.some((e) => e.owner !== c.last)),
+        (d.verdict === 'take' && c.mode === 'exclusive' && !alreadyHeld && c.last !== ME) ||
+          (d.verdict === 'released' && d.promoted.some((e) => e.mode === 'exclusive' && e.owner !== c.last)),
       );
       if (d.verdict !== 'released') expect(d.promoted, label).toEqual([]);
       // What is written is what the decision says the record now is.
@@ -97,8 +104,9 @@ describe('decide: every combination keeps the invariants', () => {
           expect(after.holders.filter((e) => e.token === TOKEN), label).toHaveLength(1);
           expect(after.queue.some((e) => e.token === TOKEN), label).toBe(false);
           if (!alreadyHeld) {
-            expect(after.holders.find((e) => e.token === TOKEN), label).toEqual({ owner: ME, token: TOKEN, mode: c.mode, expires: NOW + LEASE });
-            expect(after.lastOwner, label).toBe(ME);
+            expect(after.holders.find((e) => e.token === TOKEN), label).toEqual({ owner: ME, token: TOKEN, mode: c.mode, expires: NOW + LEASE, lease: LEASE });
+            expect(after.lastOwner, label).toBe(c.mode === 'exclusive' ? ME : c.last);
+            expect(after.used, label).toBe(NOW);
           }
           break;
         }
@@ -123,7 +131,10 @@ describe('decide: every combination keeps the invariants', () => {
           const waiting = liveOnly(c.queue).filter((e) => e.token !== TOKEN);
           expect(d.promoted.map((e) => e.token), label).toEqual(waiting.slice(0, d.promoted.length).map((e) => e.token));
           expect(after.queue.map((e) => e.token), label).toEqual(waiting.slice(d.promoted.length).map((e) => e.token));
-          for (const e of d.promoted) expect(after.holders, label).toContainEqual({ ...e, expires: NOW + LEASE });
+          for (const e of d.promoted) {
+            expect(after.holders, label).toContainEqual(e);
+            expect(e.expires, label).toBe(NOW + e.lease);
+          }
           const stillHeld = otherHolders;
           const next = waiting[d.promoted.length];
           if (next && (c.holders.some((e) => e.token === TOKEN) || c.queue.some((e) => e.token === TOKEN))) {
@@ -183,10 +194,36 @@ describe('decide: the verdicts that matter', () => {
     expect(handedOver.write?.holders[0]?.expires).toBe(NOW + LEASE); // renewed: the asker's deadline stays inside it
   });
 
-  it('raises the generation only when the owner changes', () => {
+  it('raises the generation only when the owner of an exclusive grant changes', () => {
     expect(row([], [], 'acquire', 'exclusive', 'other')).toMatchObject({ generationUp: true, record: { generation: 43, lastOwner: ME } });
     expect(row([], [], 'acquire', 'exclusive', ME)).toMatchObject({ generationUp: false, record: { generation: 42 } });
     expect(row([], [], 'acquire', 'exclusive', null).generationUp).toBe(true);
+  });
+
+  it('never moves the generation or the last owner for a shared grant (issue 11, item 11)', () => {
+    expect(row([], [], 'acquire', 'shared', 'other')).toMatchObject({ generationUp: false, record: { generation: 42, lastOwner: 'other' } });
+    const readers = row([live('b', 'b1', 'shared')], [], 'wait', 'shared', 'other');
+    expect(readers).toMatchObject({ verdict: 'take', generationUp: false, record: { generation: 42, lastOwner: 'other' } });
+    // A writer after readers is the same owner as before them: not poisoned, no generation change.
+    const released = row([live(ME, TOKEN, 'shared')], [live('other', 'q1', 'exclusive')], 'release', 'shared', 'other');
+    expect(released).toMatchObject({ generationUp: false, record: { generation: 42, lastOwner: 'other' } });
+  });
+
+  it('judges every entry by its own lease: a short-lease reader never cuts a long lease (issue 11, item 1)', () => {
+    const long = live('other', 'o1', 'exclusive', 9_000, 10_000); // a tab on a 10 s lease, renewed 1 s ago
+    for (const intent of ['acquire', 'wait', 'release'] as const) {
+      const d = row([long], [], intent, 'exclusive');
+      expect(d.verdict).not.toBe('take');
+      expect(d.record.holders).toContainEqual(long);
+    }
+    expect(row([long], [], 'acquire', 'exclusive').write).toBeNull(); // a refusal writes nothing back
+    // Once the long lease really is past, it is taken as any other.
+    expect(decide(record([long], [], 'other'), { ...input('acquire', 'exclusive'), now: NOW + 9_000 }).verdict).toBe('take');
+  });
+
+  it('gives a request promoted by a release a lease of its own length, not the releaser\'s', () => {
+    const d = row([live(ME, TOKEN, 'exclusive')], [live('b', 'b1', 'exclusive', 700, 10_000)], 'release', 'exclusive', ME);
+    expect(d.promoted).toEqual([expect.objectContaining({ token: 'b1', expires: NOW + 10_000, lease: 10_000 })]);
   });
 
   it('says when to try again: the earliest expiry in the way', () => {
@@ -207,17 +244,42 @@ describe('decide: stored values that are not a valid record', () => {
     ['a string', 'hello'],
     ['null', null],
     ['an array', []],
-    ['a future version', { v: 2, generation: 5, lastOwner: null, holders: [], queue: [] }],
-    ['holders not a list', { v: 1, generation: 5, lastOwner: null, holders: {}, queue: [] }],
-    ['an entry missing its token', { v: 1, generation: 5, lastOwner: null, holders: [{ owner: 'x', mode: 'exclusive', expires: NOW + 500 }], queue: [] }],
-    ['a NaN expiry', { v: 1, generation: 5, lastOwner: null, holders: [live('x', 'y', 'exclusive')].map((e) => ({ ...e, expires: NaN })), queue: [] }],
-    ['a negative generation', { v: 1, generation: -1, lastOwner: null, holders: [], queue: [] }],
+    ['no version', { generation: 5, lastOwner: null, used: 0, holders: [], queue: [] }],
+    ['holders not a list', { v: 2, generation: 5, lastOwner: null, used: 0, holders: {}, queue: [] }],
+    ['an entry missing its token', { v: 2, generation: 5, lastOwner: null, used: 0, holders: [{ owner: 'x', mode: 'exclusive', expires: NOW + 500, lease: LEASE }], queue: [] }],
+    ['an entry missing its lease', { v: 2, generation: 5, lastOwner: null, used: 0, holders: [{ owner: 'x', token: 'y', mode: 'exclusive', expires: NOW + 500 }], queue: [] }],
+    ['an entry claiming a lease over an hour', { v: 2, generation: 5, lastOwner: null, used: 0, holders: [{ ...live('x', 'y', 'exclusive'), lease: 3_600_001 }], queue: [] }],
+    ['a NaN expiry', { v: 2, generation: 5, lastOwner: null, used: 0, holders: [live('x', 'y', 'exclusive')].map((e) => ({ ...e, expires: NaN })), queue: [] }],
+    ['a negative generation', { v: 2, generation: -1, lastOwner: null, used: 0, holders: [], queue: [] }],
     ['two exclusive holders', record([live('a', '1', 'exclusive'), live('b', '2', 'exclusive')], [], null)],
-  ])('%s: treated as free, replaced, generation restarted above any earlier one', (_, stored) => {
+  ])('%s: a broken record of a known version is repaired (reported), generation restarted above any earlier one', (_, stored) => {
     const d = ask(stored);
     expect(d.corrupt).toBe(true);
     expect(d.verdict).toBe('take');
     expect(d.record.generation).toBeGreaterThanOrEqual(NOW);
+  });
+
+  it('a repaired record starts above the broken one\'s generation and the store\'s high-water mark', () => {
+    const broken = record([live('a', '1', 'exclusive'), live('b', '2', 'exclusive')], [], null);
+    expect(decide({ ...broken, generation: NOW * 3 }, input('acquire', 'exclusive')).record.generation).toBe(NOW * 3 + 2);
+    expect(decide('junk', { ...input('acquire', 'exclusive'), floor: NOW * 5 }).record.generation).toBe(NOW * 5 + 2);
+    expect(decide(undefined, { ...input('acquire', 'exclusive'), floor: NOW * 5 }).record.generation).toBe(NOW * 5 + 2);
+  });
+
+  it.each([3, 7, 1000])('a record of a newer version (v%s) is never repaired or taken: StorageError("version") (issue 11, item 2)', (v) => {
+    for (const intent of ['acquire', 'wait', 'renew', 'release'] as const) {
+      expect(() => decide({ v, anything: 'a newer crosslock may write' }, input(intent, 'exclusive'))).toThrow(
+        expect.objectContaining({ name: 'StorageError', kind: 'version' }),
+      );
+    }
+  });
+
+  it('a v1 record (crosslock 0.1) is upgraded, its live holder kept, not repaired', () => {
+    const v1 = { v: 1, generation: 42, lastOwner: 'other', holders: [{ owner: 'other', token: 'o1', mode: 'exclusive', expires: NOW + 700 }], queue: [] };
+    const d = ask(v1);
+    expect(d).toMatchObject({ verdict: 'refuse', corrupt: false });
+    expect(d.record).toMatchObject({ v: 2, generation: 42, holders: [{ token: 'o1', expires: NOW + 700, lease: 700 }] });
+    expect(d.write).not.toBeNull(); // upgraded in place
   });
 
   it('a missing record is a fresh one, not a corrupt one', () => {
@@ -230,7 +292,7 @@ describe('decide: stored values that are not a valid record', () => {
     const stored = record(HOLDERS['other exclusive far future']!, [], 'other');
     const first = decide(stored, input('acquire', 'exclusive'));
     expect(first.verdict).toBe('refuse');
-    expect(first.write?.holders[0]?.expires).toBe(NOW + LEASE);
+    expect(first.write?.holders[0]?.expires).toBe(NOW + LEASE); // its own lease (here the same as the asker's)
     const later = decide(first.write, { ...input('acquire', 'exclusive'), now: NOW + LEASE });
     expect(later.verdict).toBe('take');
   });

@@ -1,0 +1,122 @@
+/**
+ * The grants one lease manager holds: their deadlines, renewal, and telling a holder it lost.
+ *
+ * INVARIANT: a holder learns of a lost lease before it can act on it.
+ * - Each grant keeps TWO deadlines, the start of its last successful renewal (or of the attempt that
+ *   granted it) + its lease, on the wall clock and on the monotonic clock (see clock.ts), and counts
+ *   itself expired when either passes. The wall deadline is never later than the expiry other tabs
+ *   see (it starts before the write); the monotonic one survives a wall clock stepped back.
+ * - Deadlines are checked on every tick, when a frozen page resumes, whenever `guard.signal` is read,
+ *   and when the guard is handed out (a handoff whose message arrived after its lease ran out).
+ * - Every renewal the store refuses (`lost`) or fails aborts the guard's signal: never just a log line.
+ */
+import type { LockLostKind } from '../core/errors.js';
+import type { Fence, Grant } from '../core/manager.js';
+import type { LockMode } from '../core/types.js';
+import type { Clock } from './clock.js';
+import type { Decision } from './decide.js';
+import type { Handoff } from './messages.js';
+import type { Start } from './waiting.js';
+
+export interface Held {
+  readonly name: string;
+  readonly mode: LockMode;
+  readonly token: string;
+  /** Wall-clock end of the lease as this holder last secured it. */
+  deadline: number;
+  /** The same end on the monotonic clock. */
+  monoDeadline: number;
+  readonly lost: (kind: LockLostKind, detail?: string) => void;
+}
+
+export interface HoldersHooks {
+  readonly clock: Clock;
+  readonly leaseMs: number;
+  readonly database: string;
+  /** Renews these grants in one atomic update; decisions in the same order. */
+  renew(held: readonly Held[]): Promise<Decision[]>;
+  /** Gives the lease of a released grant back to the store (and announces it). */
+  release(held: Held): Promise<void>;
+  /** The number of holders changed. */
+  onBusy(): void;
+}
+
+export class Holders {
+  readonly #held = new Map<string, Held>();
+  #renewing = false;
+
+  constructor(private readonly hooks: HoldersHooks) {}
+
+  get size(): number {
+    return this.#held.size;
+  }
+
+  all(): Held[] {
+    return [...this.#held.values()];
+  }
+
+  /** Registers a grant (from an attempt started at `from`, or from a handoff) and returns it to the core. */
+  grant(name: string, mode: LockMode, token: string, from: Start | Handoff, generation: number, lost: Held['lost']): Grant {
+    const { clock, leaseMs } = this.hooks;
+    let deadline: number;
+    let monoDeadline: number;
+    if ('wall' in from) {
+      deadline = from.wall + leaseMs;
+      monoDeadline = from.mono + leaseMs;
+    } else {
+      // A handoff: the releaser started this lease at its `now`; the message may have arrived late.
+      deadline = from.expires;
+      monoDeadline = clock.mono() + Math.min(from.lease, from.expires - clock.now());
+    }
+    const held: Held = { name, mode, token, deadline, monoDeadline, lost };
+    this.#held.set(token, held);
+    this.hooks.onBusy();
+    const fence: Fence = { database: this.hooks.database, name, token };
+    return {
+      generation,
+      fence,
+      check: () => this.#check(held),
+      release: () => {
+        if (this.#held.delete(token)) this.hooks.onBusy();
+        return this.hooks.release(held); // even when lost meanwhile: it tidies the record
+      },
+    };
+  }
+
+  /** Tells the holder its lock is gone, once. */
+  lose(held: Held, kind: LockLostKind, detail: string): void {
+    if (!this.#held.delete(held.token)) return;
+    held.lost(kind, detail);
+    this.hooks.onBusy();
+  }
+
+  /** Checks every deadline, then renews every remaining lease in one atomic update. */
+  renew(): void {
+    for (const held of this.all()) this.#check(held);
+    const live = this.all();
+    if (live.length === 0 || this.#renewing) return;
+    this.#renewing = true;
+    const wall = this.hooks.clock.now();
+    const mono = this.hooks.clock.mono();
+    this.hooks
+      .renew(live)
+      .then(
+        (decisions) =>
+          decisions.forEach((d, i) => {
+            const held = live[i]!;
+            if (d.verdict !== 'extend') return this.lose(held, 'expired', "the lease had expired and was no longer this holder's");
+            held.deadline = wall + this.hooks.leaseMs;
+            held.monoDeadline = mono + this.hooks.leaseMs;
+          }),
+        (error: Error) => live.forEach((held) => this.lose(held, 'renewal-failed', error.message)),
+      )
+      .finally(() => (this.#renewing = false));
+  }
+
+  #check(held: Held): void {
+    const wall = this.hooks.clock.now();
+    const mono = this.hooks.clock.mono();
+    if (wall >= held.deadline) this.lose(held, 'expired', `its lease ran out ${Math.round(wall - held.deadline)} ms ago without renewal`);
+    else if (mono >= held.monoDeadline) this.lose(held, 'expired', `its lease ran out ${Math.round(mono - held.monoDeadline)} ms ago by the monotonic clock (the wall clock went back)`);
+  }
+}

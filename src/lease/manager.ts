@@ -1,0 +1,243 @@
+/**
+ * `LeaseLockManager`: the contract over lease records, in any store that can run a pure rule
+ * atomically (`LeaseStore`: IndexedDB today, Redis next). It knows no store: the rule is `decide()`,
+ * the record `record.ts`, and the store, bus, heartbeat, clock and page lifecycle are handed in.
+ *
+ * Protocol (the grant order is `decide()`'s; its module comment states it):
+ * - a grant is a lease entry (owner, token, mode, expiry, its own lease length) in the lock's record,
+ *   written in one atomic update; it is renewed every `renewMs` and lapses `leaseMs` after its last
+ *   renewal. Managers sharing a store may run different settings: each entry is judged by its own.
+ * - INVARIANT: a live entry is never taken over: another manager takes the lock only once the entry
+ *   has expired (its holder crashed, froze or hung past its lease) or its holder said it is gone.
+ * - INVARIANT: a holder learns of a lost lease before it can act on it (see holders.ts: two clocks,
+ *   checks on tick, resume, signal read and hand-out; any refused or failed renewal aborts the signal).
+ * - INVARIANT: generations never repeat for a name: they only go up while a record lives, a new or
+ *   repaired record starts above the store's high-water mark, and sweeping raises that mark.
+ * - waiting requests queue locally per name, only the first talks to the store (waiting.ts); it keeps
+ *   a place in the stored queue (refreshed like a lease) and retries when woken by a message (release,
+ *   or a holder gone), when a blocking entry expires, and at least every `renewMs`.
+ * - `pagehide`: the store may not finish while a page unloads, so the tab first tells the others which
+ *   tokens are gone (they treat those entries as expired at once), then releases; its holders are told
+ *   `LockLostError('pagehide')`. A page restored from the back/forward cache rejoins under new tokens.
+ * - records idle (free, unused for `SWEEP_IDLE_MS`) are swept in small batches while the manager is busy.
+ */
+import type { LockLostKind } from '../core/errors.js';
+import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
+import { randomId } from '../core/random.js';
+import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
+import type { Clock } from './clock.js';
+import { decide, type Decision, type Intent } from './decide.js';
+import { Holders, type Held } from './holders.js';
+import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
+import { normalise, sweepable } from './record.js';
+import type { LeaseSettings } from './settings.js';
+import type { Heartbeat, LeaseBus, LeaseStore } from './store.js';
+import { Waiting, type Start } from './waiting.js';
+
+/**
+ * A record free and unused for this long may be deleted, ms (5 minutes): far longer than any handoff
+ * or retry takes, so a name in use is never swept between two grants; short enough that names made
+ * per round (`round.<id>` every 4 s: 21,600 a day) stay in the hundreds.
+ */
+export const SWEEP_IDLE_MS = 300_000;
+/** How often a busy manager starts a sweep pass, ms. A pass that finds a full batch goes on next tick. */
+export const SWEEP_EVERY_MS = 60_000;
+/** Records visited per sweep step: one short transaction, never a long scan on the hot path. */
+export const SWEEP_BATCH = 200;
+
+/** The page lifecycle, where there is one: `hide` on pagehide, `resume` when a frozen page runs again. */
+export type Lifecycle = (events: { hide(): void; resume(): void }) => () => void;
+
+export interface LeaseEnvironment {
+  readonly store: LeaseStore;
+  readonly bus: LeaseBus | undefined;
+  readonly heartbeat: Heartbeat;
+  readonly clock: Clock;
+  readonly lifecycle: Lifecycle | undefined;
+}
+
+export abstract class LeaseLockManager extends BaseLockManager {
+  readonly settings: Readonly<LeaseSettings>;
+  readonly #env: LeaseEnvironment;
+  readonly #waiting: Waiting;
+  readonly #holders: Holders;
+  /** Tokens other managers said are gone, until their entries would have expired anyway. */
+  readonly #dead = new Map<string, number>();
+  #unsubscribe: Array<() => void> | undefined;
+  #untick: (() => void) | undefined;
+  #sweep = { at: 0, from: undefined as string | undefined, running: false };
+
+  constructor(prefix: unknown, settings: LeaseSettings, env: LeaseEnvironment) {
+    super(prefix);
+    this.settings = settings;
+    this.#env = env;
+    this.#holders = new Holders({
+      clock: env.clock,
+      leaseMs: settings.leaseMs,
+      database: env.store.database,
+      renew: (live) => this.#decide(live.map((h) => [h.name, h.token, h.mode, 'renew'])),
+      release: (held) => this.#release(held.name, held.token, held.mode),
+      onBusy: () => this.#tickWhileBusy(),
+    });
+    this.#waiting = new Waiting({
+      attempt: (name, token, mode) => this.#run(name, token, mode, 'wait'),
+      abandon: (name, token, mode) => void this.#release(name, token, mode).catch(() => {}),
+      start: () => ({ wall: env.clock.now(), mono: env.clock.mono() }),
+      grant: (name, waiter, from, generation) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost),
+      settings,
+      onBusy: () => this.#tickWhileBusy(),
+    });
+  }
+
+  protected async acquire(request: AcquireRequest): Promise<Grant | null> {
+    this.#activate();
+    const { name, mode, signal, lost } = request;
+    if (signal) return this.#waiting.enqueue(name, { mode, token: randomId(), signal, lost });
+    if (this.#waiting.busy(name)) return null; // requests of this manager wait ahead: not available
+    const token = randomId();
+    const start: Start = { wall: this.#env.clock.now(), mono: this.#env.clock.mono() };
+    const decision = await this.#run(name, token, mode, 'acquire');
+    return decision.verdict === 'take' ? this.#holders.grant(name, mode, token, start, decision.record.generation, lost) : null;
+  }
+
+  protected async snapshot(): Promise<LockSnapshot> {
+    const rows = await this.#env.store.active();
+    const now = this.#env.clock.now();
+    const dead = this.#deadTokens();
+    const held: LockInfo[] = [];
+    const pending: LockInfo[] = [];
+    const stored = new Set<string>();
+    for (const [name, value] of rows) {
+      let record;
+      try {
+        ({ record } = normalise(value, now, dead));
+      } catch {
+        continue; // a newer version's record: not ours to read
+      }
+      for (const e of record.holders) held.push({ name, mode: e.mode, clientId: e.owner });
+      for (const e of record.queue) pending.push({ name, mode: e.mode, clientId: e.owner });
+      for (const e of [...record.holders, ...record.queue]) stored.add(e.token);
+    }
+    for (const [name, waiter] of this.#waiting.all()) {
+      if (!stored.has(waiter.token)) pending.push({ name, mode: waiter.mode, clientId: this.clientId });
+    }
+    return { held, pending };
+  }
+
+  protected override async dispose(): Promise<void> {
+    this.#untick = undefined;
+    this.#env.heartbeat.stop();
+    for (const off of this.#unsubscribe?.splice(0) ?? []) off();
+    this.#env.bus?.close();
+    await this.#waiting.drained();
+    this.#env.store.close();
+  }
+
+  #run(name: string, token: string, mode: LockMode, intent: Intent): Promise<Decision> {
+    return this.#decide([[name, token, mode, intent]]).then(([decision]) => decision!);
+  }
+
+  /** Runs the lease rule for each (name, token, mode, intent) in one atomic update; decisions in order. */
+  async #decide(items: ReadonlyArray<readonly [string, string, LockMode, Intent]>): Promise<Decision[]> {
+    const { clock, store } = this.#env;
+    const dead = this.#deadTokens();
+    const base = { lease: this.settings.leaseMs, owner: this.clientId, dead };
+    const decisions = await store.update(
+      items.map(([name, token, mode, intent]) => [name, (stored: unknown, floor: number) => decide(stored, { ...base, token, mode, intent, floor, now: clock.now() })]),
+    );
+    decisions.forEach((d, i) => {
+      if (d.corrupt) this.warn('record-repaired', items[i]![0], 'its lease record was not valid and was replaced by a free one (generation raised)');
+    });
+    return decisions;
+  }
+
+  /** Removes a token's entry (holder or waiter), handing the lock on; announces the result. */
+  async #release(name: string, token: string, mode: LockMode): Promise<void> {
+    const decision = await this.#run(name, token, mode, 'release');
+    const granted = decision.promoted.map(({ token, expires, lease }) => ({ token, expires, lease }));
+    const message: LeaseMessage = { v: PROTOCOL_VERSION, t: 'released', name, granted, generation: decision.record.generation, queued: decision.record.queue.length > 0 };
+    this.#env.bus?.post(message);
+    this.#receive(message);
+  }
+
+  #receive = (message: LeaseMessage): void => {
+    if (message.t === 'released') {
+      for (const handoff of message.granted) this.#waiting.handedOver(message.name, handoff, message.generation);
+      if (message.granted.length === 0 && !message.queued) this.#waiting.wake(message.name);
+      return;
+    }
+    const until = this.#env.clock.now() + this.settings.leaseMs;
+    for (const token of message.tokens) this.#dead.set(token, until);
+    for (const name of message.names) this.#waiting.wake(name);
+  };
+
+  #deadTokens(): ReadonlySet<string> {
+    const now = this.#env.clock.now();
+    for (const [token, until] of this.#dead) if (until <= now) this.#dead.delete(token);
+    return new Set(this.#dead.keys());
+  }
+
+  #onTick = (): void => {
+    this.#holders.renew();
+    this.#waiting.wakeAll();
+    this.#sweepStep();
+  };
+
+  /** Ticks run while something is held or waited for, and stop when the manager is idle. */
+  #tickWhileBusy(): void {
+    const busy = this.#holders.size > 0 || this.#waiting.size > 0;
+    if (busy && !this.#untick) this.#untick = this.#env.heartbeat.subscribe(this.#onTick);
+    if (!busy && this.#untick) {
+      this.#untick();
+      this.#untick = undefined;
+    }
+  }
+
+  /** One batch of sweeping, when a pass is due or under way. Failures only delay the next pass. */
+  #sweepStep(): void {
+    const sweep = this.#sweep;
+    const now = this.#env.clock.now();
+    if (sweep.running || (sweep.from === undefined && now - sweep.at < SWEEP_EVERY_MS)) return;
+    sweep.running = true;
+    this.#env.store
+      .sweep((stored) => sweepable(stored, this.#env.clock.now(), SWEEP_IDLE_MS), sweep.from, SWEEP_BATCH)
+      .then(
+        ({ next }) => {
+          sweep.from = next;
+          if (next === undefined) sweep.at = now;
+        },
+        () => {
+          sweep.from = undefined;
+          sweep.at = now;
+        },
+      )
+      .finally(() => (sweep.running = false));
+  }
+
+  /** The page is going away (or into the back/forward cache): say so first, then release. */
+  #onHide = (): void => {
+    const held = this.#holders.all();
+    const waiting = this.#waiting.forgetPlaces();
+    const tokens = [...held.map((h) => h.token), ...waiting.map(([, w]) => w.token)];
+    if (tokens.length === 0) return;
+    // Our own stale places too: a waiter resumed from the back/forward cache must not queue behind them.
+    const until = this.#env.clock.now() + this.settings.leaseMs;
+    for (const token of tokens) this.#dead.set(token, until);
+    this.#env.bus?.post({ v: PROTOCOL_VERSION, t: 'dead', tokens, names: [...held.map((h) => h.name), ...waiting.map(([name]) => name)] });
+    for (const h of held) this.#lose(h, 'pagehide', 'the page was hidden (pagehide) and gave its locks up');
+  };
+
+  #lose(held: Held, kind: LockLostKind, detail: string): void {
+    this.#holders.lose(held, kind, detail);
+    void this.#release(held.name, held.token, held.mode).catch(() => {});
+  }
+
+  #activate(): void {
+    if (this.#unsubscribe) return;
+    this.#unsubscribe = [];
+    const { bus, lifecycle } = this.#env;
+    if (bus) this.#unsubscribe.push(bus.subscribe(this.#receive));
+    // A frozen page resumes: check deadlines at once, before anything can trust an expired lease.
+    if (lifecycle) this.#unsubscribe.push(lifecycle({ hide: this.#onHide, resume: this.#onTick }));
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The messages managers sharing a store exchange (IndexedDB: a BroadcastChannel). They only speed
+ * things up: a waiter that misses one retries on its own backoff, so correctness never rests on them.
+ *
+ * Versioned: `v` is the protocol version, and a bus delivers only messages of the version it was
+ * made for (the channel name carries it too), so a tab running older or newer code is never fed a
+ * shape it misreads. Bump `PROTOCOL_VERSION` whenever a message's meaning or shape changes.
+ */
+export const PROTOCOL_VERSION = 2;
+
+export interface Handoff {
+  readonly token: string;
+  /** Wall-clock expiry of the promoted request's new lease. */
+  readonly expires: number;
+  /** The promoted request's lease length, ms. */
+  readonly lease: number;
+}
+
+export type LeaseMessage =
+  /**
+   * A release of `name`: `granted` are the requests it handed the lock to (direct handoff),
+   * `generation` the lock's generation after it, `queued` whether requests still wait in the record.
+   */
+  | { readonly v: typeof PROTOCOL_VERSION; readonly t: 'released'; readonly name: string; readonly granted: readonly Handoff[]; readonly generation: number; readonly queued: boolean }
+  /** A tab is unloading: its entries with these tokens are gone (treat them as expired at once). */
+  | { readonly v: typeof PROTOCOL_VERSION; readonly t: 'dead'; readonly tokens: readonly string[]; readonly names: readonly string[] };
+
+/** Whether `value` is a message of this protocol version (anything else is ignored). */
+export function isMessage(value: unknown): value is LeaseMessage {
+  const m = value as Partial<LeaseMessage> | null;
+  return typeof m === 'object' && m !== null && m.v === PROTOCOL_VERSION && (m.t === 'released' || m.t === 'dead');
+}

@@ -1,0 +1,60 @@
+/**
+ * The seam between the lease protocol and where leases are kept. The protocol (`LeaseLockManager`)
+ * knows nothing of IndexedDB, Redis or SQLite: a store only has to give it
+ *
+ * - `update`: an ATOMIC read-decide-write of named records. The rule is pure and synchronous; the
+ *   store reads each record, calls the rule, writes what it returns, with nothing else able to read
+ *   or write those records in between (IndexedDB: one readwrite transaction with no foreign await;
+ *   Redis: a script or WATCH/MULTI; SQLite: BEGIN IMMEDIATE). This is the whole of exclusion.
+ * - `active`: the records that may have holders or waiters (for `query()` and timeout errors), not
+ *   every record ever written: a store indexes what is in use.
+ * - `sweep`: deletes records the rule calls idle, raising the store's generation high-water mark in
+ *   the same atomic step, so a name swept and used again never repeats a generation.
+ *
+ * and a `LeaseBus` to wake waiters (a lost message only costs a retry: waiters poll as a safety net).
+ */
+import type { LeaseRecord } from './record.js';
+import type { LeaseMessage } from './messages.js';
+
+/**
+ * A pure rule: the stored value (`undefined` when there is none) and the store's generation
+ * high-water mark in, what to answer and what to write (`null`: nothing) out. It may throw (a
+ * `StorageError('version')` for a newer record): the store then writes nothing and rejects with it.
+ */
+export type Rule<R> = (stored: unknown, floor: number) => R;
+
+export interface RuleResult {
+  readonly write: LeaseRecord | null;
+}
+
+export interface LeaseStore {
+  /** Identifies the store to fences: `FencedStore` checks a guard against the same database. */
+  readonly database: string;
+  /** Applies each rule to its record, all in one atomic step; results in the same order. Rejects with `StorageError`. */
+  update<R extends RuleResult>(items: ReadonlyArray<readonly [string, Rule<R>]>): Promise<R[]>;
+  /** The records that have (or recently had) holders or waiters, by name. */
+  active(): Promise<Array<[string, unknown]>>;
+  /**
+   * Visits up to `limit` records after `from` (in key order), deleting those for which `idle` returns
+   * a generation and raising the high-water mark to cover it. Resolves to where to go on from
+   * (`undefined`: the end was reached) and how many were deleted.
+   */
+  sweep(idle: (stored: unknown) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }>;
+  close(): void;
+}
+
+/** How managers sharing a store tell each other that something changed. */
+export interface LeaseBus {
+  post(message: LeaseMessage): void;
+  /** Listens until the returned function is called. Messages of other protocol versions never arrive here. */
+  subscribe(listener: (message: LeaseMessage) => void): () => void;
+  close(): void;
+}
+
+/** A heartbeat: renewals and waiter refreshes run on its ticks. */
+export interface Heartbeat {
+  /** Calls `listener` every tick until the returned function is called. */
+  subscribe(listener: () => void): () => void;
+  /** Stops at once (the manager is closing). */
+  stop(): void;
+}

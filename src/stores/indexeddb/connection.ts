@@ -1,0 +1,131 @@
+/**
+ * The IndexedDB database behind the browser backends: lease records (and the Web Locks ledger, same
+ * shape), `FencedStore` values, and a little metadata. One connection per user, opened on first use.
+ *
+ * Schema (`SCHEMA_VERSION` 3):
+ * - `leases`: one record per full lock name (see lease/record.ts), with a sparse index `active` over
+ *   the records that have holders or waiters, so `query()` and timeout errors read what is in use, not
+ *   every name ever used (measured: see the README's Performance section);
+ * - `fenced`: `FencedStore` values keyed `[namespace, key]`;
+ * - `meta`: `floor`, the generation high-water mark of swept records.
+ * Version 1 had `leases`; 2 added `fenced`; 3 adds `meta` and the index. A database at a newer
+ * version is opened at whatever version it has, as long as our stores are there.
+ *
+ * Robustness:
+ * - another tab upgrading the database (`versionchange`): we close our connection at once so we never
+ *   block it, and reopen on the next operation;
+ * - an open that stays `blocked` (some other connection refuses to close) fails after `openTimeout`
+ *   (`Infinity`: no limit) with `StorageError('blocked')` instead of hanging;
+ * - quota and other failures become `StorageError` with the browser's error as `cause`.
+ */
+import { openDB, type IDBPDatabase } from 'idb';
+import { StorageError, UnsupportedError } from '../../core/errors.js';
+
+export const STORE = 'leases';
+/** The store of `FencedStore` values, keyed `[namespace, key]`. */
+export const FENCED_STORE = 'fenced';
+export const META_STORE = 'meta';
+export const ACTIVE_INDEX = 'active';
+const SCHEMA_VERSION = 3;
+
+export class Connection {
+  #conn: IDBPDatabase | undefined;
+  #opening: Promise<IDBPDatabase> | undefined;
+
+  constructor(
+    readonly database: string,
+    private readonly openTimeout: number,
+  ) {}
+
+  /** The open connection, if there is one now (transactions can then be created synchronously). */
+  get current(): IDBPDatabase | undefined {
+    return this.#conn;
+  }
+
+  /** The connection, opened (and the schema created) on first use. */
+  open(): Promise<IDBPDatabase> {
+    if (this.#conn) return Promise.resolve(this.#conn);
+    this.#opening ??= this.#connect().then(
+      (db) => {
+        this.#opening = undefined;
+        this.#conn = db;
+        return db;
+      },
+      (error: unknown) => {
+        this.#opening = undefined;
+        throw error;
+      },
+    );
+    return this.#opening;
+  }
+
+  /** Drops a connection the browser closed under us (so the next operation reopens). */
+  forget(db: IDBPDatabase): void {
+    if (this.#conn === db) this.#conn = undefined;
+    db.close();
+  }
+
+  close(): void {
+    this.#conn?.close();
+    this.#conn = undefined;
+  }
+
+  async #connect(): Promise<IDBPDatabase> {
+    if (typeof globalThis.indexedDB === 'undefined') throw new UnsupportedError('IndexedDB is not available here');
+    let db: IDBPDatabase;
+    const callbacks = {
+      // Another tab wants a newer version: let it, and reopen on our next operation.
+      blocking: () => this.forget(db),
+      terminated: () => {
+        if (this.#conn === db) this.#conn = undefined;
+      },
+    };
+    try {
+      db = await this.#timed(
+        openDB(this.database, SCHEMA_VERSION, {
+          ...callbacks,
+          upgrade: (upgrading, _old, _new, tx) => {
+            for (const name of [STORE, FENCED_STORE, META_STORE]) {
+              if (!upgrading.objectStoreNames.contains(name)) upgrading.createObjectStore(name);
+            }
+            const leases = tx.objectStore(STORE);
+            if (!leases.indexNames.contains(ACTIVE_INDEX)) leases.createIndex(ACTIVE_INDEX, ACTIVE_INDEX);
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'VersionError') throw storageError(error, `open database "${this.database}"`);
+      db = await this.#timed(openDB(this.database, undefined, callbacks)).catch((e: unknown) => {
+        throw storageError(e, `open database "${this.database}"`);
+      });
+    }
+    for (const name of [STORE, META_STORE]) {
+      if (!db.objectStoreNames.contains(name)) {
+        db.close();
+        throw new StorageError('unavailable', `database "${this.database}" exists without a "${name}" store: it is not crosslock's`);
+      }
+    }
+    return db;
+  }
+
+  /** Gives up on an open that stays blocked; a connection that opens later is closed at once. */
+  #timed(opening: Promise<IDBPDatabase>): Promise<IDBPDatabase> {
+    if (this.openTimeout === Infinity) return opening;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        opening.then((db) => db.close(), () => {});
+        reject(new StorageError('blocked', `opening database "${this.database}" stayed blocked for ${this.openTimeout} ms by another connection`));
+      }, this.openTimeout);
+    });
+    return Promise.race([opening, late]).finally(() => clearTimeout(timer));
+  }
+}
+
+export function storageError(error: unknown, doing: string): Error {
+  if (error instanceof StorageError || error instanceof UnsupportedError) return error;
+  const name = (error as Error | undefined)?.name;
+  if (name === 'QuotaExceededError') return new StorageError('quota', `out of storage quota while trying to ${doing}`, { cause: error });
+  const kind = name === 'InvalidStateError' || name === 'UnknownError' ? 'unavailable' : 'failed';
+  return new StorageError(kind, `IndexedDB failed to ${doing}: ${name ?? 'unknown error'}`, { cause: error });
+}
