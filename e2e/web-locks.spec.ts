@@ -150,3 +150,29 @@ test('a ledger chunk that fails to load: StorageError, the lock is given back, t
   });
   expect(generation).toEqual(expect.any(Number));
 });
+
+test('the ledger chunk is loaded before the lock is requested: a stalled download holds no lock (issue 11, item 6)', async ({ tabs }) => {
+  const [a, b] = await tabs.open(2);
+  const ledger = /\/src\/web-locks\/ledger\.ts/;
+  let release!: () => void;
+  const stalled = new Promise<void>((resolve) => (release = resolve));
+  let requested!: () => void;
+  const seen = new Promise<void>((resolve) => (requested = resolve));
+  await a!.route(ledger, async (route) => {
+    requested();
+    await stalled;
+    await route.continue();
+  });
+  const checked = a!.evaluate(() => window.harness.hold('round', { timeout: 10_000 }));
+  await seen; // a's checked lock is waiting for its ledger chunk
+  // Meanwhile the lock is free for every other tab: a has requested nothing yet.
+  const free = await b!.evaluate(async () => {
+    const guard = await (await window.harness.locks()).tryLock('round', { unchecked: true });
+    await guard?.release();
+    return guard !== null;
+  });
+  expect(free).toBe(true);
+  release();
+  expect(await checked).toBeGreaterThan(0);
+  expect(await a!.evaluate(async () => (await (await window.harness.locks()).query()).held.map((l) => l.name))).toEqual(['round']);
+});

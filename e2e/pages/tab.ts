@@ -62,9 +62,19 @@ const harness = {
     if (signal.aborted) return Promise.resolve(reason());
     return new Promise((resolve) => signal.addEventListener('abort', () => resolve(reason()), { once: true }));
   },
-  sharedWorker(): Comlink.Remote<LockWorkerApi> {
-    const worker = new SharedWorker(new URL('./lock-worker.ts', import.meta.url), { type: 'module', name: 'crosslock-e2e' });
+  /** A SharedWorker; `instance` names it, so tests wanting different backends get different workers. */
+  sharedWorker(instance = 'crosslock-e2e'): Comlink.Remote<LockWorkerApi> {
+    const worker = new SharedWorker(new URL('./lock-worker.ts', import.meta.url), { type: 'module', name: instance });
     return Comlink.wrap<LockWorkerApi>(worker.port);
+  },
+  /** Deletes a database; 'blocked' if some connection (a manager not closed) kept it open. */
+  deleteDatabase(name: string): Promise<string> {
+    return new Promise((resolve) => {
+      const request = indexedDB.deleteDatabase(name);
+      request.onblocked = () => resolve('blocked');
+      request.onsuccess = () => resolve('deleted');
+      request.onerror = () => resolve(`error: ${request.error?.name}`);
+    });
   },
   dedicatedWorker(): Comlink.Remote<LockWorkerApi> {
     return Comlink.wrap<LockWorkerApi>(new Worker(new URL('./lock-worker.ts', import.meta.url), { type: 'module' }));

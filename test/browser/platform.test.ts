@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { deleteDB } from 'idb';
+import { FencedStore } from '../../src/fenced.js';
 import { platformDefault, type LockManager } from '../../src/index.js';
 
 const made: LockManager[] = [];
@@ -38,5 +40,23 @@ describe('platformDefault in Chromium', async () => {
     expect(chosen).toMatchObject({ backend: 'memory', scope: 'realm', realmOnly: true });
     expect(chosen.reason).toMatch(/memory ONLY/);
     await expect(platformDefault({ requireOrigin: true })).rejects.toThrow(expect.objectContaining({ name: 'UnsupportedError' }));
+  });
+
+  it('takes one database option for every backend, so FencedStore works with whichever is chosen (issue 11, item 9)', async () => {
+    for (const hideLocks of [false, true]) {
+      if (hideLocks) hide(Navigator.prototype, 'locks');
+      const database = `platform-db-${Math.random().toString(36).slice(2)}`;
+      const chosen = await platformDefault({ database, prefix: 'p' });
+      made.push(chosen.manager);
+      expect(chosen.backend).toBe(hideLocks ? 'indexeddb' : 'web-locks');
+      const store = new FencedStore<number>({ namespace: 'n', database });
+      await chosen.manager.withLock('x', { timeout: 1000 }, (guard) => store.put(guard, 'k', 1));
+      expect(await store.get('k')).toBe(1);
+      store.close();
+      await chosen.manager.close();
+      await deleteDB(database);
+    }
+    await expect(platformDefault({ database: 'a', indexedDb: { database: 'b' } })).rejects.toMatchObject({ name: 'InvalidOptionError' });
+    await expect(platformDefault({ database: '' })).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'database' });
   });
 });

@@ -1,6 +1,8 @@
 /** WebLockManager behaviour beyond the shared contract: steal, quirks, unsupported platforms, attribution. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { WebLockManager, type LockLostError } from '../../src/index.js';
+import { deleteDB } from 'idb';
+import { FencedStore } from '../../src/fenced.js';
+import { WebLockManager, type LockGuard, type LockLostError } from '../../src/index.js';
 
 const managers: WebLockManager[] = [];
 function manager(): WebLockManager {
@@ -55,6 +57,50 @@ describe('WebLockManager', () => {
     const back = await a.lock('x', { timeout: 0 });
     expect(back.poisoned).toBe(true);
     expect(back.generation).toBeGreaterThan(thief.generation!);
+  });
+
+  it('a steal within ONE manager raises the generation too, so the victim is fenced out (issue 11, item 6)', async () => {
+    const locks = manager();
+    const database = `steal-self-${Math.random().toString(36).slice(2)}`;
+    const own = new WebLockManager({ prefix: locks.prefix!, database });
+    managers.push(own);
+    const store = new FencedStore<number>({ namespace: 'n', database });
+    const victim = await own.lock('x', { timeout: 0 });
+    const thief = await own.lock('x', { timeout: 0, steal: true });
+    expect(thief.generation).toBe(victim.generation! + 1);
+    await expect(store.put(victim, 'k', 1)).rejects.toMatchObject({ name: 'StaleLockError' });
+    await store.put(thief, 'k', 2);
+    expect(await store.get('k')).toBe(2);
+    await thief.release();
+    store.close();
+    await own.close();
+    await deleteDB(database);
+  });
+
+  it('never hands out a guard stolen while its generation was being recorded: it asks again (issue 11, item 5)', async () => {
+    const a = manager();
+    const b = new WebLockManager({ prefix: a.prefix! });
+    managers.push(b);
+    for (const m of [a, b]) await (await m.lock('warm-up', { timeout: 0 })).release(); // ledgers loaded and open
+    // The moment a's ledger write is issued, b steals the lock: a's grant is gone before it is handed out.
+    const put = IDBObjectStore.prototype.put;
+    let thief: Promise<LockGuard> | undefined;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      thief ??= b.lock('x', { timeout: 0, steal: true });
+      return put.apply(this, args);
+    });
+    const victim = a.lock('x', { timeout: 5000 }).then((guard) => ({ guard, aborted: guard.signal.aborted }));
+    await expect.poll(() => thief !== undefined).toBe(true);
+    vi.restoreAllMocks();
+    const stolen = await thief!;
+    expect(stolen.signal.aborted).toBe(false);
+    // a waits for b (it asked again) instead of resolving with an already-aborted guard.
+    await expect.poll(async () => (await b.query()).pending.length).toBe(1);
+    await stolen.release();
+    const { guard, aborted } = await victim;
+    expect(aborted).toBe(false);
+    expect(guard.generation).toBeGreaterThan(stolen.generation!);
+    await guard.release();
   });
 
   it('does one IndexedDB transaction per checked grant and none for an unchecked one', async () => {

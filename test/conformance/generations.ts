@@ -46,6 +46,29 @@ export function generationCases(t: TestContext): void {
       expect((await a.lock('g', { timeout: 0 })).poisoned).toBe(false);
     });
 
+    it('never moves the generation for shared grants: readers fence nobody, a writer after readers is not poisoned (issue 11, item 11)', async () => {
+      const writer = t.manager();
+      const readerA = t.manager();
+      const readerB = t.manager();
+      const first = await writer.lock('g', { timeout: 0 });
+      await first.release();
+      const a = await readerA.lock('g', { timeout: 0, mode: 'shared' });
+      const b = await readerB.lock('g', { timeout: 0, mode: 'shared' });
+      expect(a.generation).toBe(first.generation);
+      expect(b.generation).toBe(first.generation);
+      await Promise.all([a.release(), b.release()]);
+      const again = await writer.lock('g', { timeout: 0 });
+      expect(again.generation).toBe(first.generation);
+      expect(again.poisoned).toBe(false); // readers changed nothing the writer cached
+      await again.release();
+      // A reader still learns when a writer changed things since it last read.
+      const other = t.manager();
+      await (await other.lock('g', { timeout: 0 })).release();
+      const reread = await readerA.lock('g', { timeout: 0, mode: 'shared' });
+      expect(reread.poisoned).toBe(true);
+      expect(reread.generation).toBeGreaterThan(first.generation!);
+    });
+
     it('keeps generations per name', async () => {
       const a = t.manager();
       const b = t.manager();

@@ -62,6 +62,16 @@ export function fencedStoreCases(where: string, extraManager?: (database: string
         expect(await balance.get('main')).toBe(2);
       });
 
+      it(`refuses a shared ${label} guard: fenced writes need an exclusive one (issue 11, item 11)`, async () => {
+        const locks = make();
+        const balance = store<number>();
+        const reader = await locks.lock('balance', { timeout: 0, mode: 'shared' });
+        await expect(balance.put(reader, 'main', 5)).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'guard' });
+        await expect(balance.delete(reader, 'main')).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'guard' });
+        expect(await balance.get('main')).toBeUndefined();
+        await reader.release();
+      });
+
       it(`refuses a released ${label} guard`, async () => {
         const locks = make();
         const balance = store<number>();
@@ -116,7 +126,12 @@ export function fencedStoreCases(where: string, extraManager?: (database: string
       expect(await store('b').get('k')).toBe('in b');
     });
 
-    it('checks its options', () => {
+    it('checks its options; openTimeoutMs Infinity means no limit, a finite value must fit a timer (issue 11, item 13)', async () => {
+      expect(() => new FencedStore({ namespace: 'x', openTimeoutMs: 2 ** 31 } as never)).toThrow(expect.objectContaining({ name: 'OptionRangeError', option: 'openTimeoutMs' }));
+      expect(() => new FencedStore({ namespace: 'x', openTimeoutMs: 0 } as never)).toThrow(expect.objectContaining({ name: 'OptionRangeError' }));
+      expect(() => new FencedStore({ namespace: 'x', openTimeoutMs: '5' } as never)).toThrow(expect.objectContaining({ name: 'InvalidOptionError' }));
+      const unlimited = track(new FencedStore<number>({ database, namespace: 'x', openTimeoutMs: Infinity }));
+      expect(await unlimited.get('k')).toBeUndefined(); // opened: an Infinity timer would have fired at once
       expect(() => new FencedStore({} as never)).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'namespace' }));
       expect(() => new FencedStore({ namespace: 'x', datbase: 'y' } as never)).toThrow(expect.objectContaining({ name: 'InvalidOptionError' }));
     });

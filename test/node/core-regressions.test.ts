@@ -1,0 +1,79 @@
+/**
+ * Behaviour of the backend-independent core that a demanding user relies on (issue 11, items 7, 8):
+ * a timeout fires on time even when naming the holders would take for ever; a failed release never
+ * replaces what `withLock`'s function returned or threw, and is reported as a 'warning' event.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TIMEOUT_DECORATION_MS, type AcquireRequest, type Grant } from '../../src/core/manager.js';
+import type { LockSnapshot } from '../../src/index.js';
+import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
+
+/** A memory manager whose `query()` never answers (a stalled store, a chunk that never loads). */
+class StalledSnapshot extends MemoryLockManager {
+  protected override snapshot(): Promise<LockSnapshot> {
+    return new Promise(() => {});
+  }
+}
+
+/** A memory manager whose releases fail (storage gone) after really releasing. */
+class FailingRelease extends MemoryLockManager {
+  protected override async acquire(request: AcquireRequest): Promise<Grant | null> {
+    const grant = await super.acquire(request);
+    return grant && { ...grant, release: () => grant.release().then(() => Promise.reject(new Error('storage went away'))) };
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('issue 11 item 7: a timeout fires on time', () => {
+  it('rejects with LockTimeoutError within the decoration budget when the holders cannot be named', async () => {
+    const space = new MemoryLockSpace();
+    const holder = new StalledSnapshot({ space });
+    const waiter = new StalledSnapshot({ space });
+    await holder.lock('x', { timeout: 0 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let outcome: unknown;
+    waiter.lock('x', { timeout: 100 }).catch((error: unknown) => (outcome = error));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(outcome).toBeUndefined(); // naming the holders may take the budget, no more
+    await vi.advanceTimersByTimeAsync(TIMEOUT_DECORATION_MS);
+    expect(outcome).toMatchObject({ name: 'LockTimeoutError', timeout: 100, holders: [] });
+    expect(vi.getTimerCount()).toBe(0);
+    const once = waiter.lock('x', { timeout: 0 }).catch((e: Error) => e.name); // timeout 0: the same budget
+    await vi.advanceTimersByTimeAsync(TIMEOUT_DECORATION_MS);
+    await expect(once).resolves.toBe('LockTimeoutError');
+  });
+});
+
+describe('issue 11 item 8: a failed release does not replace the result', () => {
+  it("resolves with fn's result and reports the failure as a 'warning' event", async () => {
+    const locks = new FailingRelease({ space: new MemoryLockSpace() });
+    const warnings: Array<{ kind: string; lockName: string; cause: unknown }> = [];
+    locks.addEventListener('warning', (event) => {
+      event.preventDefault();
+      warnings.push(event.warning as never);
+    });
+    const console = vi.spyOn(globalThis.console, 'warn');
+    await expect(locks.withLock('tx', { timeout: 0 }, () => 'broadcast')).resolves.toBe('broadcast');
+    expect(warnings).toEqual([expect.objectContaining({ name: 'LockWarning', kind: 'release-failed', lockName: 'tx', cause: expect.objectContaining({ message: 'storage went away' }) })]);
+    expect(console).not.toHaveBeenCalled(); // prevented
+    expect(await locks.tryLock('tx')).not.toBeNull(); // the lock really is free
+  });
+
+  it("rethrows fn's own error, not the release's, and warns on the console when nobody handles the event", async () => {
+    const locks = new FailingRelease({ space: new MemoryLockSpace() });
+    const console = vi.spyOn(globalThis.console, 'warn').mockImplementation(() => {});
+    const thrown = new Error('signing failed');
+    await expect(locks.withLock('tx', { timeout: 0 }, () => Promise.reject(thrown))).rejects.toBe(thrown);
+    expect(console).toHaveBeenCalledWith(expect.objectContaining({ name: 'LockWarning', kind: 'release-failed' }));
+  });
+
+  it('still rejects a direct release() with the failure: only withLock keeps the result', async () => {
+    const locks = new FailingRelease({ space: new MemoryLockSpace() });
+    const guard = await locks.lock('tx', { timeout: 0 });
+    await expect(guard.release()).rejects.toThrow('storage went away');
+  });
+});
