@@ -13,6 +13,7 @@ export type {
   LockOptions,
   LockScope,
   LockSnapshot,
+  LockWarningEvent,
   TryLockOptions,
 } from './core/types.js';
 export {
@@ -20,12 +21,14 @@ export {
   InvalidOptionError,
   LockLostError,
   LockTimeoutError,
+  LockWarning,
   ManagerClosedError,
   OptionRangeError,
   StaleLockError,
   StorageError,
   UnsupportedError,
   type LockLostKind,
+  type LockWarningKind,
   type StorageErrorKind,
 } from './core/errors.js';
 export { MAX_NAME_BYTES } from './core/names.js';
