@@ -7,7 +7,8 @@
 //
 // The budgets are the sizes measured when they were set plus ~100 bytes: they stop growth. Last set by
 // issue 11 (per-entry leases, record versions, warnings, sweeping, hand-out checks: +0.3 kB core,
-// +1.6 kB with the lease backend; see the README's Performance section). They are
+// +1.6 kB with the lease backend; then sweeping the Web Locks ledger and staying in the back/forward
+// cache: +130 B with the lease backend, +240 B with everything; see the README's Performance section). They are
 // NOT the targets of issue 7 (core at load ≤ 2 kB, with the IndexedDB fallback ≤ 5 kB), which the
 // README's Performance section compares with, and which this contract does not meet today.
 const lazyChunksExternal = {
@@ -24,9 +25,9 @@ const withFallback = { ...core, 'dist/indexeddb.js': '{ IndexedDbLockManager }' 
 export default [
   { name: 'core at load: contract + WebLockManager + platformDefault', import: core, modifyEsbuildConfig: atLoad, gzip: true, limit: '4220 B' },
   { name: 'core at load (brotli)', import: core, modifyEsbuildConfig: atLoad, brotli: true, limit: '3870 B' },
-  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '11380 B' },
-  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '10390 B' },
-  { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '12740 B' },
+  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '11510 B' },
+  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '10520 B' },
+  { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '12950 B' },
   { name: 'crosslock/memory: MemoryLockManager', import: { 'dist/memory.js': '{ MemoryLockManager }' }, gzip: true, limit: '3520 B' },
   { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4460 B' },
 ];

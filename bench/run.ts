@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { chromium, type BrowserContext } from 'playwright';
 import { createServer } from 'vite';
+import { withoutWebLocks } from '../e2e/helpers.js';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
 import { failoverOnce, type Ending } from './failover.js';
 import { measure, median, type Grant, type Measured } from './measure.js';
@@ -50,9 +51,7 @@ export function parse(spec: string): { adapter: string; noLocks: boolean } {
 
 export async function newContext(spec: string): Promise<BrowserContext> {
   const context = await browser.newContext();
-  if (parse(spec).noLocks) {
-    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined }));
-  }
+  if (parse(spec).noLocks) await withoutWebLocks(context); // a string init script: a function breaks under tsx
   return context;
 }
 

@@ -18,8 +18,10 @@
  *   or a holder gone), when a blocking entry expires, and at least every `renewMs`.
  * - `pagehide`: the store may not finish while a page unloads, so the tab first tells the others which
  *   tokens are gone (they treat those entries as expired at once), then releases; its holders are told
- *   `LockLostError('pagehide')`. A page restored from the back/forward cache rejoins under new tokens.
- * - records idle (free, unused for `SWEEP_IDLE_MS`) are swept in small batches while the manager is busy.
+ *   `LockLostError('pagehide')`. A page that may enter the back/forward cache (`persisted`) starts no
+ *   transaction and stops listening (either would get it evicted, see `#onHide`); restored, it
+ *   listens again and rejoins under new tokens (an attempt in flight across it is abandoned, waiting.ts).
+ * - records idle (free, unused for `SWEEP_IDLE_MS`) are swept in small batches while the manager is busy (sweep.ts).
  */
 import type { LockLostKind } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
@@ -29,24 +31,17 @@ import type { Clock } from './clock.js';
 import { decide, type Decision, type Intent } from './decide.js';
 import { Holders, type Held } from './holders.js';
 import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
-import { normalise, sweepable } from './record.js';
+import { normalise } from './record.js';
 import type { LeaseSettings } from './settings.js';
 import type { Heartbeat, LeaseBus, LeaseStore } from './store.js';
+import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable } from './sweep.js';
 import { Waiting, type Start } from './waiting.js';
 
 /**
- * A record free and unused for this long may be deleted, ms (5 minutes): far longer than any handoff
- * or retry takes, so a name in use is never swept between two grants; short enough that names made
- * per round (`round.<id>` every 4 s: 21,600 a day) stay in the hundreds.
+ * The page lifecycle, where there is one: `hide` on pagehide (`cached`: the page may be kept in the
+ * back/forward cache), `resume` when a frozen or cached page runs again.
  */
-export const SWEEP_IDLE_MS = 300_000;
-/** How often a busy manager starts a sweep pass, ms. A pass that finds a full batch goes on next tick. */
-export const SWEEP_EVERY_MS = 60_000;
-/** Records visited per sweep step: one short transaction, never a long scan on the hot path. */
-export const SWEEP_BATCH = 200;
-
-/** The page lifecycle, where there is one: `hide` on pagehide, `resume` when a frozen page runs again. */
-export type Lifecycle = (events: { hide(): void; resume(): void }) => () => void;
+export type Lifecycle = (events: { hide(cached: boolean): void; resume(): void }) => () => void;
 
 export interface LeaseEnvironment {
   readonly store: LeaseStore;
@@ -64,8 +59,11 @@ export abstract class LeaseLockManager extends BaseLockManager {
   /** Tokens other managers said are gone, until their entries would have expired anyway. */
   readonly #dead = new Map<string, number>();
   #unsubscribe: Array<() => void> | undefined;
+  /** Stops listening to the bus; `undefined` while not listening (not active yet, or in the back/forward cache). */
+  #unlisten: (() => void) | undefined;
+  #disposed = false;
   #untick: (() => void) | undefined;
-  #sweep = { at: 0, from: undefined as string | undefined, running: false };
+  readonly #sweep = new SweepPass();
 
   constructor(prefix: unknown, settings: LeaseSettings, env: LeaseEnvironment) {
     super(prefix);
@@ -125,9 +123,12 @@ export abstract class LeaseLockManager extends BaseLockManager {
   }
 
   protected override async dispose(): Promise<void> {
+    this.#disposed = true;
     this.#untick = undefined;
     this.#env.heartbeat.stop();
     for (const off of this.#unsubscribe?.splice(0) ?? []) off();
+    this.#unlisten?.();
+    this.#unlisten = undefined;
     this.#env.bus?.close();
     await this.#waiting.drained();
     this.#env.store.close();
@@ -193,39 +194,50 @@ export abstract class LeaseLockManager extends BaseLockManager {
     }
   }
 
-  /** One batch of sweeping, when a pass is due or under way. Failures only delay the next pass. */
+  /** One batch of sweeping, when a pass is due or under way (sweep.ts). */
   #sweepStep(): void {
-    const sweep = this.#sweep;
-    const now = this.#env.clock.now();
-    if (sweep.running || (sweep.from === undefined && now - sweep.at < SWEEP_EVERY_MS)) return;
-    sweep.running = true;
-    this.#env.store
-      .sweep((stored) => sweepable(stored, this.#env.clock.now(), SWEEP_IDLE_MS), sweep.from, SWEEP_BATCH)
-      .then(
-        ({ next }) => {
-          sweep.from = next;
-          if (next === undefined) sweep.at = now;
-        },
-        () => {
-          sweep.from = undefined;
-          sweep.at = now;
-        },
-      )
-      .finally(() => (sweep.running = false));
+    this.#sweep.step(this.#env.clock.now(), (from) => this.#env.store.sweep((stored) => sweepable(stored, this.#env.clock.now(), SWEEP_IDLE_MS), from, SWEEP_BATCH));
   }
 
-  /** The page is going away (or into the back/forward cache): say so first, then release. */
-  #onHide = (): void => {
+  /**
+   * The page is going away, or into the back/forward cache (`cached`): say so first, then let go.
+   * Cached, it touches the store no more and stops listening to the bus: a cached page is frozen, so a
+   * transaction it started would stay open waiting for its callbacks and block every other tab's (Chrome
+   * then evicts the page: "IgnoreEventAndEvict"), and a message arriving evicts it too. The other tabs
+   * treat the tokens named 'dead' as expired at once (and, had they missed the message, at the end of
+   * the lease, as for a crash). On return (`#onShow`) it listens again and its waiters rejoin.
+   */
+  #onHide = (cached: boolean): void => {
     const held = this.#holders.all();
     const waiting = this.#waiting.forgetPlaces();
     const tokens = [...held.map((h) => h.token), ...waiting.map(([, w]) => w.token)];
-    if (tokens.length === 0) return;
-    // Our own stale places too: a waiter resumed from the back/forward cache must not queue behind them.
-    const until = this.#env.clock.now() + this.settings.leaseMs;
-    for (const token of tokens) this.#dead.set(token, until);
-    this.#env.bus?.post({ v: PROTOCOL_VERSION, t: 'dead', tokens, names: [...held.map((h) => h.name), ...waiting.map(([name]) => name)] });
-    for (const h of held) this.#lose(h, 'pagehide', 'the page was hidden (pagehide) and gave its locks up');
+    if (tokens.length > 0) {
+      // Our own stale places too: a waiter resumed from the back/forward cache must not queue behind them.
+      const until = this.#env.clock.now() + this.settings.leaseMs;
+      for (const token of tokens) this.#dead.set(token, until);
+      this.#env.bus?.post({ v: PROTOCOL_VERSION, t: 'dead', tokens, names: [...held.map((h) => h.name), ...waiting.map(([name]) => name)] });
+      const detail = 'the page was hidden (pagehide) and gave its locks up';
+      for (const h of held) {
+        if (cached) this.#holders.lose(h, 'pagehide', detail);
+        else this.#lose(h, 'pagehide', detail);
+      }
+    }
+    if (cached) {
+      this.#unlisten?.();
+      this.#unlisten = undefined;
+      this.#env.bus?.close();
+    }
   };
+
+  /** The page runs again (restored from the back/forward cache, or unfrozen): listen, and check deadlines at once. */
+  #onShow = (): void => {
+    this.#listen();
+    this.#onTick();
+  };
+
+  #listen(): void {
+    if (!this.#unlisten && this.#env.bus && !this.#disposed) this.#unlisten = this.#env.bus.subscribe(this.#receive);
+  }
 
   #lose(held: Held, kind: LockLostKind, detail: string): void {
     this.#holders.lose(held, kind, detail);
@@ -235,9 +247,9 @@ export abstract class LeaseLockManager extends BaseLockManager {
   #activate(): void {
     if (this.#unsubscribe) return;
     this.#unsubscribe = [];
-    const { bus, lifecycle } = this.#env;
-    if (bus) this.#unsubscribe.push(bus.subscribe(this.#receive));
+    this.#listen();
     // A frozen page resumes: check deadlines at once, before anything can trust an expired lease.
-    if (lifecycle) this.#unsubscribe.push(lifecycle({ hide: this.#onHide, resume: this.#onTick }));
+    const { lifecycle } = this.#env;
+    if (lifecycle) this.#unsubscribe.push(lifecycle({ hide: this.#onHide, resume: this.#onShow }));
   }
 }

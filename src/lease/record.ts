@@ -137,19 +137,3 @@ export function normalise(stored: unknown, now: number, dead: ReadonlySet<string
   const record: LeaseRecord = { v: RECORD_VERSION, generation, lastOwner: lastOwner as string | null, used: used as number, holders: live, queue: keep(queue as Entry[]) };
   return { record, changed, corrupt: false };
 }
-
-/**
- * Whether a record may be swept (deleted): free, and last granted at least `idleMs` ago. Returns the
- * generation the store's high-water mark must then cover (so the name's next record starts above it),
- * or `undefined` to keep the record. A newer version's record is not ours to delete.
- */
-export function sweepable(stored: unknown, now: number, idleMs: number): number | undefined {
-  let normalised: Normalised;
-  try {
-    normalised = normalise(stored, now, new Set());
-  } catch {
-    return undefined;
-  }
-  const { record } = normalised;
-  return record.holders.length === 0 && record.queue.length === 0 && now - record.used >= idleMs ? record.generation : undefined;
-}

@@ -36,10 +36,10 @@ export interface LeaseStore {
   active(): Promise<Array<[string, unknown]>>;
   /**
    * Visits up to `limit` records after `from` (in key order), deleting those for which `idle` returns
-   * a generation and raising the high-water mark to cover it. Resolves to where to go on from
-   * (`undefined`: the end was reached) and how many were deleted.
+   * a generation and raising the high-water mark to cover it, all in one atomic step. Resolves to
+   * where to go on from (`undefined`: the end was reached) and how many were deleted.
    */
-  sweep(idle: (stored: unknown) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }>;
+  sweep(idle: (stored: unknown, name: string) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }>;
   close(): void;
 }
 

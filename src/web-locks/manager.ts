@@ -85,7 +85,7 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
   #loadLedger(): Promise<Ledger> {
     this.#ledger ??= import('./ledger.js')
       .then(
-        (m) => m.openLedger(this.#database, DEFAULT_OPEN_TIMEOUT_MS),
+        (m) => m.openLedger(this.#database, DEFAULT_OPEN_TIMEOUT_MS, this.#locks),
         (error: unknown) => {
           throw new StorageError('unavailable', `ledger did not load: ${error}`, { cause: error });
         },

@@ -14,7 +14,7 @@ import { IndexedDbLockManager, type IndexedDbLockManagerOptions } from '../../sr
 import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
 import type { LockWarning } from '../../src/core/errors.js';
 import { LAST_SEEN_LIMIT } from '../../src/core/manager.js';
-import { SWEEP_EVERY_MS, SWEEP_IDLE_MS } from '../../src/lease/manager.js';
+import { SWEEP_EVERY_MS, SWEEP_IDLE_MS } from '../../src/lease/sweep.js';
 import { isMessage, PROTOCOL_VERSION } from '../../src/lease/messages.js';
 import { freshRecord } from '../../src/lease/record.js';
 import { GENERATIONS_LIMIT } from '../../src/memory/space.js';

@@ -31,6 +31,7 @@ const SCHEMA_VERSION = 3;
 export class Connection {
   #conn: IDBPDatabase | undefined;
   #opening: Promise<IDBPDatabase> | undefined;
+  #closed = false;
 
   constructor(
     readonly database: string,
@@ -45,9 +46,15 @@ export class Connection {
   /** The connection, opened (and the schema created) on first use. */
   open(): Promise<IDBPDatabase> {
     if (this.#conn) return Promise.resolve(this.#conn);
+    if (this.#closed) return Promise.reject(this.#closedError());
     this.#opening ??= this.#connect().then(
       (db) => {
         this.#opening = undefined;
+        // Closed while it opened: a connection kept now would block every later upgrade.
+        if (this.#closed) {
+          db.close();
+          throw this.#closedError();
+        }
         this.#conn = db;
         return db;
       },
@@ -65,9 +72,15 @@ export class Connection {
     db.close();
   }
 
+  /** Final: an open under way is closed when it lands, and every later operation fails. */
   close(): void {
+    this.#closed = true;
     this.#conn?.close();
     this.#conn = undefined;
+  }
+
+  #closedError(): StorageError {
+    return new StorageError('unavailable', `the connection to database "${this.database}" was closed`);
   }
 
   async #connect(): Promise<IDBPDatabase> {

@@ -48,7 +48,7 @@ export class IndexedDbLeaseStore implements LeaseStore {
     }
   }
 
-  async sweep(idle: (stored: unknown) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }> {
+  async sweep(idle: (stored: unknown, name: string) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }> {
     const db = await this.connection.open();
     try {
       const tx = db.transaction([STORE, META_STORE], 'readwrite', { durability: 'relaxed' });
@@ -59,7 +59,7 @@ export class IndexedDbLeaseStore implements LeaseStore {
       let last: string | undefined;
       for (; cursor && visited < limit; visited++) {
         last = String(cursor.key);
-        const generation = idle(cursor.value);
+        const generation = idle(cursor.value, last);
         if (generation !== undefined) {
           void cursor.delete();
           removed++;

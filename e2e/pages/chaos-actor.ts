@@ -1,0 +1,235 @@
+/**
+ * An actor: one lock manager (a page's, or the dedicated worker's) running the chaos schedule's actor
+ * actions, and reporting what happened (`ActReport`). It runs unchanged in a page and in a Worker.
+ *
+ * Every checked grant is logged (name, generation, owner, mode, this manager's grant order, and the
+ * lock record's stored generation read right after). Every fenced write is a read-modify-write of the
+ * lock's counter `{ n, id }`: read, log the intent `{ id, prev, n + 1, generation }` in its own committed
+ * transaction, then `FencedStore.put(guard, ...)`, and report the outcome. Writes are only made under
+ * exclusive guards, and always attempted, even when the guard's signal already says the lock is lost:
+ * the library must refuse them.
+ *
+ * `Date.now` is replaced once per realm by a shiftable clock for clock jumps (the library reads
+ * `Date.now()` at call time); report times use `performance`, which jumps do not touch.
+ */
+import type { LockGuard, LockManager, WebLockManager } from '../../src/index.js';
+import type { FencedStore } from '../../src/fenced.js';
+import { CHAIN_START, LOCK_PREFIX, type ActorAction, type ActReport, type CallReport, type Counter, type HoldPlan, type WriteReport } from '../chaos/types.js';
+import { logGrant, logIntent, storedGeneration } from './chaos-log.js';
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const describe = (e: unknown): string => `${(e as Error)?.name}: ${(e as Error)?.message}`;
+
+let clockOffset = 0;
+let clockInstalled = false;
+/** Shifts this realm's `Date.now` by `ms` (cumulative; shift back by `-ms`). */
+function shiftClock(ms: number): void {
+  if (!clockInstalled) {
+    const real = Date.now.bind(Date);
+    Date.now = () => real() + clockOffset;
+    clockInstalled = true;
+  }
+  clockOffset += ms;
+}
+
+interface Kept {
+  readonly guard: LockGuard;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+export class Actor {
+  #grants = 0;
+  #writes = 0;
+  #pending = 0;
+  #idle: Array<() => void> = [];
+  readonly #kept: Kept[] = [];
+  /** Lost kinds and problems not yet reported (reported with the next action's report). */
+  #lost: string[] = [];
+  #problems: string[] = [];
+  #released = 0;
+
+  constructor(
+    readonly manager: LockManager,
+    readonly tag: string,
+    private readonly store: FencedStore<Counter>,
+  ) {}
+
+  /** Runs one action; never rejects (unexpected errors come back as `problems`). */
+  async act(action: ActorAction): Promise<ActReport> {
+    const calls: CallReport[] = [];
+    const writes: WriteReport[] = [];
+    await this.#track(async () => {
+      try {
+        await this.#run(action, calls, writes);
+      } catch (error) {
+        this.#problems.push(`${this.tag} ${action.kind}: unexpected ${describe(error)}`);
+      }
+    });
+    return this.#report(calls, writes);
+  }
+
+  /** Releases every kept guard and resolves once nothing of this actor is in flight. */
+  async drain(): Promise<ActReport> {
+    for (const kept of this.#kept.splice(0)) {
+      clearTimeout(kept.timer);
+      await this.#track(() => this.#release(kept.guard));
+    }
+    while (this.#pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    return this.#report([], []);
+  }
+
+  #report(calls: CallReport[], writes: WriteReport[]): ActReport {
+    const released = this.#released;
+    this.#released = 0;
+    return { actor: this.tag, calls, writes, lost: this.#lost.splice(0), released, problems: this.#problems.splice(0) };
+  }
+
+  async #track(fn: () => Promise<void>): Promise<void> {
+    this.#pending++;
+    try {
+      await fn();
+    } finally {
+      if (--this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+
+  async #run(action: ActorAction, calls: CallReport[], writes: WriteReport[]): Promise<void> {
+    switch (action.kind) {
+      case 'lock':
+        return this.#lock(action, calls, writes);
+      case 'tryLock': {
+        const requestedAt = now();
+        const guard = await this.manager.tryLock(action.name, { mode: action.mode });
+        const base = { call: 'tryLock', name: action.name, mode: action.mode, timeout: 0, requestedAt, settledAt: now() } as const;
+        if (!guard) return void calls.push({ ...base, outcome: 'null' });
+        calls.push({ ...base, outcome: 'granted', generation: guard.generation! });
+        await this.#granted(guard);
+        await this.#hold(guard, action, writes);
+        return this.#release(guard);
+      }
+      case 'steal': {
+        const requestedAt = now();
+        const guard = await (this.manager as WebLockManager).lock(action.name, { timeout: 0, steal: true });
+        calls.push({ call: 'steal', name: action.name, mode: 'exclusive', timeout: 0, requestedAt, settledAt: now(), outcome: 'granted', generation: guard.generation! });
+        await this.#granted(guard);
+        await this.#hold(guard, action, writes);
+        return this.#release(guard);
+      }
+      case 'release': {
+        const kept = this.#kept.shift();
+        if (!kept) return;
+        clearTimeout(kept.timer);
+        if (action.write && kept.guard.mode === 'exclusive') writes.push(await this.#write(kept.guard));
+        return this.#release(kept.guard);
+      }
+      case 'clock':
+        shiftClock(action.offsetMs);
+        await sleep(action.durationMs);
+        shiftClock(-action.offsetMs);
+        return;
+    }
+  }
+
+  async #lock(action: Extract<ActorAction, { kind: 'lock' }>, calls: CallReport[], writes: WriteReport[]): Promise<void> {
+    const { name, mode, timeout, abortAfter } = action;
+    const reason = new DOMException('chaos abort', 'AbortError');
+    const controller = abortAfter === undefined ? undefined : new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (controller && abortAfter === 0) controller.abort(reason);
+    else if (controller) timer = setTimeout(() => controller.abort(reason), abortAfter);
+    const options = { timeout, mode, ...(controller ? { signal: controller.signal } : {}) };
+    const base = { call: action.via, name, mode, timeout, ...(abortAfter === undefined ? {} : { abortAfter }) } as const;
+    const requestedAt = now();
+    let granted = false;
+    const onGrant = (guard: LockGuard): Promise<void> => {
+      granted = true;
+      calls.push({ ...base, requestedAt, settledAt: now(), outcome: 'granted', generation: guard.generation! });
+      return this.#granted(guard);
+    };
+    try {
+      if (action.via === 'withLock') {
+        await this.manager.withLock(name, options, async (guard) => {
+          await onGrant(guard);
+          await this.#hold(guard, action, writes);
+        });
+        this.#released++;
+      } else {
+        const guard = await this.manager.lock(name, options);
+        await onGrant(guard);
+        if (action.keepMs !== undefined) {
+          if (action.writes !== 'none' && mode === 'exclusive') writes.push(await this.#write(guard));
+          const kept: Kept = { guard, timer: setTimeout(() => this.#autoRelease(kept), action.keepMs) };
+          this.#kept.push(kept);
+          return;
+        }
+        await this.#hold(guard, action, writes);
+        await this.#release(guard);
+      }
+    } catch (error) {
+      if (granted) throw error; // a release, a write or the log failed: a problem, not a lock outcome
+      const settledAt = now();
+      const e = error as Error;
+      if (e === reason || e?.name === 'AbortError') calls.push({ ...base, requestedAt, settledAt, outcome: 'aborted' });
+      else if (e?.name === 'LockTimeoutError') calls.push({ ...base, requestedAt, settledAt, outcome: 'timeout' });
+      else calls.push({ ...base, requestedAt, settledAt, outcome: 'error', error: describe(e) });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #autoRelease(kept: Kept): void {
+    const at = this.#kept.indexOf(kept);
+    if (at < 0) return;
+    this.#kept.splice(at, 1);
+    void this.#track(() => this.#release(kept.guard)).catch((error) => this.#problems.push(`${this.tag} auto-release: ${describe(error)}`));
+  }
+
+  /** Logs a checked grant and listens for its loss. The grant order is taken before any await. */
+  async #granted(guard: LockGuard): Promise<void> {
+    const seq = ++this.#grants;
+    const signal = guard.signal;
+    const onLost = (): void => void this.#lost.push((signal.reason as { kind?: string })?.kind ?? 'unknown');
+    if (signal.aborted) onLost();
+    else signal.addEventListener('abort', onLost, { once: true });
+    const stored = await storedGeneration(`${LOCK_PREFIX}.${guard.name}`);
+    const { name: lockName, generation, mode } = guard;
+    await logGrant({ lockName, generation: generation!, owner: this.manager.clientId, mode, actor: this.tag, seq, stored });
+  }
+
+  async #hold(guard: LockGuard, { holdMs, writes: plan, jumpMs = 0 }: HoldPlan, writes: WriteReport[]): Promise<void> {
+    const exclusive = guard.mode === 'exclusive';
+    if (exclusive && (plan === 'before' || plan === 'both')) writes.push(await this.#write(guard));
+    shiftClock(jumpMs);
+    try {
+      if (holdMs > 0) await sleep(holdMs);
+      if (exclusive && (plan === 'after' || plan === 'both')) writes.push(await this.#write(guard));
+    } finally {
+      shiftClock(-jumpMs);
+    }
+  }
+
+  async #release(guard: LockGuard): Promise<void> {
+    await guard.release();
+    this.#released++;
+  }
+
+  /** One read-modify-write of the lock's counter: read, log the intent (committed), then the fenced put. */
+  async #write(guard: LockGuard): Promise<WriteReport> {
+    const lockName = guard.name;
+    const current = (await this.store.get(lockName)) ?? { n: 0, id: CHAIN_START };
+    const id = `${this.manager.clientId}.${++this.#writes}`;
+    const next: Counter = { n: current.n + 1, id };
+    await logIntent({ id, prev: current.id, n: next.n, lockName, generation: guard.generation!, owner: this.manager.clientId, actor: this.tag });
+    try {
+      await this.store.put(guard, lockName, next);
+      return { id, lockName, outcome: 'ok' };
+    } catch (error) {
+      const e = error as Error;
+      if (e?.name !== 'StaleLockError') return { id, lockName, outcome: describe(e) };
+      const reason = e.message.replace(/^.*? refused: /, '').replace(/\(generation is now \d+\)/, '').replace(/\(.*\)$/, '').trim();
+      const bySignal = /^(the guard was released|the lock was lost)/.test(reason);
+      return { id, lockName, outcome: 'StaleLockError', refusedBy: bySignal ? 'signal' : 'store', reason };
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { SWEEP_EVERY_MS, SweepPass, sweepable } from './sweep.js';
+
+const record = (over: object = {}) => ({ v: 2, generation: 42, lastOwner: 'a', used: 0, holders: [], queue: [], ...over });
+const entry = { owner: 'a', token: 't', mode: 'exclusive', expires: 10_000_000, lease: 5000 };
+
+describe('sweepable', () => {
+  it.each([
+    ['free and idle', record(), 42],
+    ['used recently', record({ used: 999_000 }), undefined],
+    ['held', record({ holders: [entry] }), undefined],
+    ['waited for', record({ queue: [entry] }), undefined],
+    ['of a newer version', record({ v: 99 }), undefined],
+  ])('%s', (_, stored, expected) => {
+    expect(sweepable(stored, 1_000_000, 300_000)).toBe(expected);
+  });
+});
+
+describe('SweepPass', () => {
+  function driver() {
+    const calls: Array<string | undefined> = [];
+    let finish!: (next: string | undefined) => void;
+    let fail!: () => void;
+    const batch = (from: string | undefined) => {
+      calls.push(from);
+      return new Promise<{ next: string | undefined }>((resolve, reject) => {
+        finish = (next) => resolve({ next });
+        fail = () => reject(new Error('x'));
+      });
+    };
+    return { calls, batch, finish: (next?: string) => finish(next), fail: () => fail() };
+  }
+  const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  it('waits SWEEP_EVERY_MS after the first step, runs one batch at a time, goes on where it stopped, then waits again', async () => {
+    const pass = new SweepPass();
+    const d = driver();
+    pass.step(1000, d.batch);
+    pass.step(1000 + SWEEP_EVERY_MS - 1, d.batch);
+    expect(d.calls).toEqual([]);
+    pass.step(1000 + SWEEP_EVERY_MS, d.batch);
+    pass.step(1000 + SWEEP_EVERY_MS, d.batch); // one at a time
+    expect(d.calls).toEqual([undefined]);
+    d.finish('k200');
+    await flush();
+    pass.step(1000 + SWEEP_EVERY_MS + 1, d.batch); // a full batch: goes on at once
+    expect(d.calls).toEqual([undefined, 'k200']);
+    d.finish(undefined);
+    await flush();
+    pass.step(1000 + SWEEP_EVERY_MS + 2, d.batch); // the pass ended: the next is SWEEP_EVERY_MS later
+    expect(d.calls).toHaveLength(2);
+    pass.step(1001 + 2 * SWEEP_EVERY_MS + 1, d.batch);
+    expect(d.calls).toEqual([undefined, 'k200', undefined]);
+  });
+
+  it('a failed batch ends the pass: the next starts over from the beginning, later', async () => {
+    const pass = new SweepPass();
+    const d = driver();
+    pass.step(0, d.batch);
+    pass.step(SWEEP_EVERY_MS, d.batch);
+    d.finish('k200');
+    await flush();
+    pass.step(SWEEP_EVERY_MS + 1, d.batch);
+    d.fail();
+    await flush();
+    pass.step(SWEEP_EVERY_MS + 2, d.batch);
+    expect(d.calls).toEqual([undefined, 'k200']);
+    pass.step(2 * SWEEP_EVERY_MS + 1, d.batch);
+    expect(d.calls).toEqual([undefined, 'k200', undefined]);
+  });
+});

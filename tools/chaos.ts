@@ -1,0 +1,78 @@
+/**
+ * `npm run chaos`: the chaos suite, standalone. For each backend configuration, 8 pages of one fresh
+ * browser context run a seeded random schedule of lock / tryLock / withLock calls (shared and
+ * exclusive, timeouts, aborts, steals), fenced counter writes, clock jumps, page freezes, closes,
+ * crashes and back/forward navigations; then the invariants are checked from IndexedDB
+ * (e2e/chaos/invariants.ts). Prints a summary per configuration; exits 1 on any violation, with the
+ * command that replays it.
+ *
+ * Options: --seed N (default: random, printed)  --actions N (per configuration, default 500)
+ *          --config web-locks,leases,leases-mixed (default: all)  --concurrency N (default 10)
+ *          --grace ms (slack on each call's time bound, default 2000)
+ *          --without clock,freeze,... (step kinds to leave out, to narrow a failure down; see STEP_KINDS)
+ *
+ * Chromium is found like the tests (tools/browser.ts), and launched WITH the back/forward cache, which
+ * Playwright turns off by default (`--disable-back-forward-cache`).
+ */
+import { chromium } from 'playwright';
+import { createServer } from 'vite';
+import { CONFIGS } from '../e2e/chaos/configs.js';
+import { runChaos } from '../e2e/chaos/run.js';
+import { randomSeed, STEP_KINDS } from '../e2e/chaos/schedule.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_GRACE_MS, format, replayCommand, type Summary } from '../e2e/chaos/summary.js';
+import { CONFIG_NAMES, type ConfigName } from '../e2e/chaos/types.js';
+import { PageProblems, Tabs } from '../e2e/fixtures.js';
+import { CHROMIUM_ARGS, findChromium } from './browser.js';
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const integer = (name: string, fallback: number): number => {
+  const value = Number(option(name) ?? fallback);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer`);
+  return value;
+};
+const seed = integer('seed', randomSeed());
+const actions = integer('actions', 500);
+const concurrency = integer('concurrency', DEFAULT_CONCURRENCY);
+const graceMs = integer('grace', DEFAULT_GRACE_MS);
+if (concurrency < 1) throw new Error('--concurrency must be at least 1');
+const configs = (option('config') ?? CONFIG_NAMES.join(',')).split(',').filter(Boolean) as ConfigName[];
+for (const name of configs) if (!CONFIG_NAMES.includes(name)) throw new Error(`unknown --config ${name} (known: ${CONFIG_NAMES.join(', ')})`);
+const without = (option('without') ?? '').split(',').filter(Boolean);
+for (const kind of without) if (!(STEP_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown --without ${kind} (known: ${STEP_KINDS.join(', ')})`);
+
+const replay = replayCommand({ config: configs.join(','), seed, actions, without, concurrency, graceMs });
+console.log(`chaos: seed ${seed}, ${actions} actions per configuration, ${configs.join(', ')}${without.length ? `, without ${without.join(', ')}` : ''} (replay: ${replay})`);
+
+const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
+await server.listen();
+const baseURL = server.resolvedUrls!.local[0]!;
+const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+const summaries: Summary[] = [];
+try {
+  for (const name of configs) {
+    const context = await browser.newContext({ baseURL });
+    const problems = new PageProblems();
+    try {
+      const summary = await runChaos({ config: CONFIGS[name], seed, actions, context, tabs: new Tabs(context, problems), problems, concurrency, graceMs, without });
+      summaries.push(summary);
+      console.log(format(summary));
+    } finally {
+      await context.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const failed = summaries.filter((s) => s.violations.length > 0);
+if (failed.length > 0) {
+  console.log(`\n${failed.length} configuration(s) with violations; replay with:`);
+  for (const s of failed) console.log(`  ${replayCommand(s)}`);
+  process.exit(1);
+}
+console.log(`\nno violations (seed ${seed}, ${browser.version()})`);
