@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 const crosslock = await import('crosslock');
 const { MemoryLockManager } = await import('crosslock/memory');
 const { FencedStore } = await import('crosslock/fenced');
-for (const entry of ['index', 'memory', 'indexeddb', 'fenced']) {
+for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader']) {
   assert.ok(existsSync(new URL(`../dist/${entry}.d.ts`, import.meta.url)), `dist/${entry}.d.ts was not emitted`);
 }
 assert.equal(typeof FencedStore, 'function');
@@ -30,4 +30,12 @@ const lease = await leases.lock('round.1', { timeout: 1000 });
 assert.equal(typeof lease.generation, 'number');
 await lease.release();
 await leases.close();
-console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb)`);
+
+const { LeaderElection } = await import('crosslock/leader');
+const election = new LeaderElection(locks, 'leader');
+const leadership = await election.lead();
+assert.equal(election.isLeader, true);
+assert.equal(typeof leadership.term, 'number');
+await election.close();
+assert.equal(leadership.signal.aborted, true);
+console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb); a leader elected`);

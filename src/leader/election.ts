@@ -1,0 +1,233 @@
+/**
+ * `LeaderElection`: one leader per lock name, over any `LockManager`.
+ *
+ * Leadership IS holding the election's lock (exclusive, checked, waited for without a timeout), so
+ * there are never two leaders by the lock's own guarantee, and the term is the lock's generation: it
+ * goes up whenever another election takes over, so it fences the old leader's writes (`FencedStore`).
+ *
+ * What the lock alone does not give, added here:
+ * - WHO leads, for everyone: the leader announces itself (`beat`) when it starts and every
+ *   `heartbeatMs`, and says `gone` when it stops; followers fold that into a view (view.ts) and check
+ *   it against the lock when the beats stop (a free lock means nobody leads: a crashed leader is never
+ *   named for long).
+ * - A FROZEN OR WEDGED leader on Web Locks keeps its lock for ever (w3c/web-locks#4). When its beats
+ *   have stopped for `staleAfterMs`, the follower first in the lock's queue steals the lock, which raises
+ *   the term, so the thawed ex-leader's signal aborts (`LockLostError('stolen')`) and its fenced writes
+ *   are refused. Guarded so that a frozen follower or a flapping pair never steals in a loop (steal.ts).
+ *   Leases need none of it: a frozen holder's lease lapses and the next follower is granted the lock.
+ * - Beats and checks run on the worker ticker (stores/indexeddb/ticker.ts), so a HIDDEN leader, whose
+ *   page timers the browser throttles, keeps beating and is not mistaken for a dead one.
+ *
+ * Constants: `heartbeatMs` 1000 (a beat a second costs nothing, and several can be lost before anyone
+ * worries); `staleAfterMs` 10,000: longer than the long tasks a wallet runs on its main thread (key
+ * derivation, signing in WASM: seconds), short enough that a frozen leader is replaced within ~10 s.
+ */
+import { LockLostError, ManagerClosedError } from '../core/errors.js';
+import { checkName } from '../core/names.js';
+import { checkObject, msOption, must } from '../core/options.js';
+import type { LockGuard, LockManager } from '../core/types.js';
+import { Ticker } from '../stores/indexeddb/ticker.js';
+import { announcementBus, type AnnouncementBus } from './bus.js';
+import { ElectionBusyError, LeadershipEndedError } from './errors.js';
+import { leadership, type Leadership } from './leadership.js';
+import { LEADER_PROTOCOL_VERSION as v, type LeaderMessage } from './messages.js';
+import { mayTakeOver, missedTicks } from './steal.js';
+import { checked, EMPTY_VIEW, observe, sameLeader, type LeaderInfo, type View } from './view.js';
+
+/** A leadership under way: the object handed out, its signal's controller, and its release once ended. */
+interface Leading {
+  readonly leadership: Leadership;
+  readonly controller: AbortController;
+  release: Promise<void> | undefined;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 1000;
+export const DEFAULT_STALE_AFTER_MS = 10_000;
+
+export interface LeaderElectionOptions {
+  /** How often the leader announces itself, ms. Default 1000. At most `staleAfterMs / 4`. */
+  heartbeatMs?: number;
+  /** How long a Web Locks leader may go without a beat before a follower takes over, ms. Default 10,000. */
+  staleAfterMs?: number;
+}
+
+/** The `change` event: `leader` is who leads now (`null`: nobody known). */
+export class LeaderChangeEvent extends Event {
+  constructor(readonly leader: LeaderInfo | null) {
+    super('change');
+  }
+}
+
+export class LeaderElection extends EventTarget {
+  readonly name: string;
+  readonly heartbeatMs: number;
+  readonly staleAfterMs: number;
+  readonly #manager: LockManager;
+  readonly #bus: AnnouncementBus;
+  readonly #ticker: Ticker;
+  readonly #closer = new AbortController();
+  #view: View = EMPTY_VIEW;
+  #leading: Leading | undefined;
+  /** The pending wait for the lock, aborted to steal instead. */
+  #waiting: AbortController | undefined;
+  #lastTick = now();
+  #healthySince = now();
+  #stoleAt = -Infinity;
+  #steals = 0;
+  #holder: string | undefined;
+  #checking = false;
+
+  constructor(manager: LockManager, name: string, options: LeaderElectionOptions = {}) {
+    super();
+    if (typeof manager?.lock !== 'function' || typeof manager.query !== 'function') throw new TypeError('LeaderElection needs a crosslock LockManager');
+    const o = checkObject(options, ['heartbeatMs', 'staleAfterMs'], 'new LeaderElection()');
+    this.name = checkName(name);
+    this.staleAfterMs = msOption('staleAfterMs', o.staleAfterMs, DEFAULT_STALE_AFTER_MS);
+    this.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, Math.min(DEFAULT_HEARTBEAT_MS, this.staleAfterMs / 4), this.staleAfterMs / 4);
+    this.#manager = manager;
+    this.#bus = announcementBus(manager.scope, `${manager.prefix ?? ''}:${this.name}`, this.#receive);
+    this.#bus.post({ v, t: 'ask' });
+    this.#ticker = new Ticker(this.heartbeatMs);
+    this.#ticker.subscribe(this.#onTick);
+  }
+
+  /** Who leads, as far as this election knows (its own leadership at once; others' from their beats). */
+  get leader(): LeaderInfo | null {
+    return this.#view.leader;
+  }
+
+  get isLeader(): boolean {
+    return !!this.#leading && !this.#leading.leadership.signal.aborted;
+  }
+
+  /**
+   * Waits, for as long as it takes, to lead. Rejects with the signal's reason when aborted,
+   * `ManagerClosedError` when the election or its manager closes, `ElectionBusyError` while this
+   * election already leads or waits.
+   */
+  async lead(options: { signal?: AbortSignal } = {}): Promise<Leadership> {
+    const { signal } = checkObject(options, ['signal'], 'lead()') as { signal?: AbortSignal };
+    must('signal', signal, signal === undefined || signal instanceof AbortSignal, 'an AbortSignal');
+    if (this.#closer.signal.aborted) throw this.#closer.signal.reason;
+    if (this.#leading || this.#waiting) throw new ElectionBusyError(this.name);
+    signal?.throwIfAborted();
+    for (;;) {
+      const wait = (this.#waiting = new AbortController());
+      let guard: LockGuard | null = null;
+      let stole = false;
+      try {
+        const signals = [this.#closer.signal, wait.signal, ...(signal ? [signal] : [])];
+        guard = await this.#manager.lock(this.name, { timeout: Infinity, signal: AbortSignal.any(signals) });
+      } catch (error) {
+        if (!wait.signal.aborted || signal?.aborted || this.#closer.signal.aborted) throw this.#closer.signal.aborted ? this.#closer.signal.reason : error;
+        // Our own tick decided to take over (steal.ts): steal instead of waiting.
+        guard = await this.#manager.lock(this.name, { timeout: 0, steal: true } as { timeout: number }).catch(() => null);
+        stole = !!guard;
+      } finally {
+        this.#waiting = undefined;
+      }
+      if (guard) return this.#become(guard, stole);
+    }
+  }
+
+  /** Stops taking part: a pending `lead()` rejects with `ManagerClosedError`, a leadership ends (`LeadershipEndedError('closed')`). */
+  async close(): Promise<void> {
+    if (!this.#closer.signal.aborted) this.#closer.abort(new ManagerClosedError(`the election "${this.name}" was closed`));
+    this.#ticker.stop();
+    const leading = this.#leading;
+    if (leading) await this.#end(leading, new LeadershipEndedError('closed', this.name));
+    this.#bus.close();
+  }
+
+  override addEventListener(type: 'change', listener: (event: LeaderChangeEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | ((event: LeaderChangeEvent) => void) | null, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
+  }
+
+  #become(guard: LockGuard, stole: boolean): Leadership {
+    const t = now();
+    if (stole) {
+      this.#stoleAt = t;
+      this.#steals++;
+    } else this.#steals = 0;
+    const made = leadership(this.name, guard, (reason) => this.#end(current, reason), () => new LeadershipEndedError('resigned', this.name));
+    const current: Leading = { ...made, release: undefined };
+    this.#leading = current;
+    guard.signal.addEventListener('abort', () => void this.#end(current, guard.signal.reason), { once: true });
+    this.#beat();
+    return made.leadership;
+  }
+
+  #end(current: Leading, reason: unknown): Promise<void> {
+    if (!current.release) {
+      current.controller.abort(reason instanceof LockLostError || reason instanceof LeadershipEndedError ? reason : new LeadershipEndedError('resigned', this.name));
+      if (this.#leading === current) this.#leading = undefined;
+      const { term } = current.leadership;
+      this.#bus.post({ v, t: 'gone', clientId: this.#manager.clientId, term });
+      this.#see(observe(this.#view, { v, t: 'gone', clientId: this.#manager.clientId, term }, now()));
+      current.release = current.leadership.guard.release().catch(() => {});
+    }
+    return current.release;
+  }
+
+  #beat(): void {
+    const leading = this.#leading;
+    const lead = leading?.leadership;
+    if (!lead || lead.signal.aborted) return;
+    // The app released the guard itself: that ends the leadership (no lock, no leader).
+    if (lead.guard.released) return void this.#end(leading!, new LeadershipEndedError('resigned', this.name));
+    const message: LeaderMessage = { v, t: 'beat', clientId: this.#manager.clientId, term: lead.term, since: this.#view.leader?.term === lead.term ? this.#view.leader.since : Date.now() };
+    this.#bus.post(message);
+    this.#see(observe(this.#view, message, now()));
+  }
+
+  #receive = (message: LeaderMessage): void => {
+    if (message.t === 'ask') this.#beat();
+    else this.#see(observe(this.#view, message, now()));
+  };
+
+  #see(next: View): void {
+    const before = this.#view.leader;
+    this.#view = next;
+    if (!sameLeader(before, next.leader)) this.dispatchEvent(new LeaderChangeEvent(next.leader));
+  }
+
+  #onTick = (): void => {
+    const t = now();
+    if (missedTicks(t - this.#lastTick, this.heartbeatMs)) this.#healthySince = t;
+    this.#lastTick = t;
+    if (this.#leading) return this.#beat();
+    // Beats late: check the lock (who holds it, who is first in line), at most one check at a time.
+    if ((this.#view.leader || this.#waiting) && t - this.#view.beatAt > 2.5 * this.heartbeatMs && !this.#checking) void this.#check();
+  };
+
+  async #check(): Promise<void> {
+    this.#checking = true;
+    try {
+      const { held, pending } = await this.#manager.query();
+      const holder = held.find((l) => l.name === this.name);
+      this.#see(checked(this.#view, !holder));
+      const holderId = holder ? (holder.clientId ?? '?') : undefined;
+      if (holderId !== undefined && this.#holder !== undefined && holderId !== this.#holder) {
+        // The lock changed hands (a takeover): the new leader gets its full staleAfterMs to beat.
+        this.#view = { ...this.#view, beatAt: now() };
+      }
+      this.#holder = holderId;
+      const first = pending.find((l) => l.name === this.name)?.clientId === this.#manager.clientId;
+      const canSteal = this.#manager.backend === 'web-locks' && holder !== undefined && this.#waiting;
+      if (
+        canSteal &&
+        mayTakeOver({ now: now(), beatAt: this.#view.beatAt, healthySince: this.#healthySince, first, stoleAt: this.#stoleAt, steals: this.#steals, staleAfterMs: this.staleAfterMs })
+      ) {
+        this.#waiting!.abort();
+      }
+    } catch {
+      // The manager closed or its storage failed: the next tick checks again.
+    } finally {
+      this.#checking = false;
+    }
+  }
+}
+
+const now = (): number => performance.now();
