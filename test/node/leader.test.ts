@@ -115,7 +115,7 @@ describe('LeaderElection (memory backend)', () => {
   it('resign() is idempotent and lets the next follower lead; `await using` resigns', async () => {
     const a = election();
     const b = election();
-    let waiting: Promise<unknown> | undefined;
+    let waiting: ReturnType<LeaderElection["lead"]> | undefined;
     {
       await using lead = await a.e.lead();
       waiting = b.e.lead();
