@@ -163,9 +163,9 @@ export class LeaderElection extends EventTarget {
     if (!current.release) {
       current.controller.abort(reason instanceof LockLostError || reason instanceof LeadershipEndedError ? reason : new LeadershipEndedError('resigned', this.name));
       if (this.#leading === current) this.#leading = undefined;
-      const { term } = current.leadership;
-      this.#bus.post({ v, t: 'gone', clientId: this.#manager.clientId, term });
-      this.#see(observe(this.#view, { v, t: 'gone', clientId: this.#manager.clientId, term }, now()));
+      const gone: LeaderMessage = { v, t: 'gone', clientId: this.#manager.clientId, term: current.leadership.term };
+      this.#bus.post(gone);
+      this.#see(observe(this.#view, gone, now()));
       current.release = current.leadership.guard.release().catch(() => {});
     }
     return current.release;
