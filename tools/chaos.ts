@@ -44,6 +44,9 @@ for (const name of configs) if (!CONFIG_NAMES.includes(name)) throw new Error(`u
 const without = (option('without') ?? '').split(',').filter(Boolean);
 for (const kind of without) if (!(STEP_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown --without ${kind} (known: ${STEP_KINDS.join(', ')})`);
 
+/** A progress line on stderr every this many steps, so a run of 20,000 shows it is alive. */
+const PROGRESS_EVERY = 1000;
+
 const replay = replayCommand({ config: configs.join(','), seed, actions, without, concurrency, graceMs });
 console.log(`chaos: seed ${seed}, ${actions} actions per configuration, ${configs.join(', ')}${without.length ? `, without ${without.join(', ')}` : ''} (replay: ${replay})`);
 
@@ -57,7 +60,11 @@ try {
     const context = await browser.newContext({ baseURL });
     const problems = new PageProblems();
     try {
-      const summary = await runChaos({ config: CONFIGS[name], seed, actions, context, tabs: new Tabs(context, problems), problems, concurrency, graceMs, without });
+      const began = Date.now();
+      const onStep = (started: number, total: number): void => {
+        if (started % PROGRESS_EVERY === 0 && started < total) console.error(`chaos: ${name}: ${started}/${total} steps started, ${Math.round((Date.now() - began) / 1000)} s`);
+      };
+      const summary = await runChaos({ config: CONFIGS[name], seed, actions, context, tabs: new Tabs(context, problems), problems, concurrency, graceMs, without, onStep });
       summaries.push(summary);
       console.log(format(summary));
     } finally {

@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly settleMs?: number;
   /** Step kinds left out of the schedule (see `STEP_KINDS`). */
   readonly without?: readonly string[];
+  /** Called after each step is started, with the count started so far (for a long run's progress line). */
+  readonly onStep?: (started: number, total: number) => void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,6 +85,7 @@ export async function runChaos(o: RunOptions): Promise<Summary> {
     const { promise } = tracker.track(label, runStep(step), (error) => problems.push(`${label} failed in the driver: ${(error as Error)?.message ?? error}`));
     inflight.add(promise);
     void promise.then(() => inflight.delete(promise));
+    o.onStep?.(step.i + 1, steps.length);
     if (step.gapMs > 0) await sleep(step.gapMs);
   }
   const settleMs = o.settleMs ?? 60_000;

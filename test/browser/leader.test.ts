@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deleteDB } from 'idb';
 import { FencedStore } from '../../src/fenced.js';
 import { WebLockManager } from '../../src/index.js';
-import { LeaderElection } from '../../src/leader.js';
+import { LeaderElection, type Leadership } from '../../src/leader.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -74,13 +74,25 @@ describe('LeaderElection on Web Locks', () => {
     await expect(waiting).rejects.toBeDefined();
   });
 
-  it('of several followers, one takes over (the first in the queue)', async () => {
+  it('of several followers, only the first in the queue takes over, once (one steal: term + 1)', async () => {
     const { make } = setup();
     const silent = make({ heartbeatMs: 1_000_000, staleAfterMs: 4_000_000 });
     const old = await silent.election.lead();
-    const followers = [0, 1, 2].map(() => make({ heartbeatMs: 50, staleAfterMs: 300 }));
-    const leads = followers.map((f) => f.election.lead());
+    // The first in the queue is the LEAST eager: were "first" not a rule, an eager one behind it would steal first.
+    const followers = [
+      make({ heartbeatMs: 100, staleAfterMs: 600 }),
+      make({ heartbeatMs: 50, staleAfterMs: 300 }),
+      make({ heartbeatMs: 50, staleAfterMs: 300 }),
+    ];
+    const leads: Array<Promise<Leadership>> = [];
+    for (const [i, f] of followers.entries()) {
+      leads.push(f.election.lead());
+      // Queued in this order: the next asks only once this one's request waits in the lock's queue.
+      await expect.poll(async () => (await f.manager.query()).pending.filter((l) => l.name === 'wallet').length).toBe(i + 1);
+    }
     const first = await Promise.race(leads);
+    expect(followers[0]!.election.isLeader).toBe(true);
+    expect(first.term).toBe(old.term + 1);
     expect(old.signal.reason).toMatchObject({ kind: 'stolen' });
     // Nobody steals from the new leader: it beats.
     let beats = 0;
