@@ -1,4 +1,5 @@
-// Bundle-size budgets (crosslock/leader: set when it was added by issue 12), checked by `npm test` (`npm run size`): size-limit bundles each import from the
+// Bundle-size budgets (crosslock/leader: set when it was added by issue 12, raised by 120 B when its
+// leader learned to step down after a freeze and its followers to take over on time), checked by `npm test` (`npm run size`): size-limit bundles each import from the
 // built package with esbuild, minified, and measures it gzipped or brotli-compressed.
 //
 // "At load" keeps the chunks the code loads itself (`import()`: the lease backend and the memory
@@ -29,6 +30,6 @@ export default [
   { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '10520 B' },
   { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '12950 B' },
   { name: 'crosslock/memory: MemoryLockManager', import: { 'dist/memory.js': '{ MemoryLockManager }' }, gzip: true, limit: '3520 B' },
-  { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3130 B' },
+  { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3250 B' },
   { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4460 B' },
 ];

@@ -14,6 +14,7 @@ export async function failoverOnce(
   adapter: string,
   ending: Ending,
   cap: number,
+  webLocks: boolean,
 ): Promise<number | 'duplicate'> {
   const context = await newContext();
   try {
@@ -22,6 +23,9 @@ export async function failoverOnce(
       await page.goto(`${base}bench/pages/bench.html`);
       await page.waitForFunction(() => 'bench' in window);
     }
+    // A `:nolocks` row once ran on Web Locks unnoticed (its init script had failed): never again.
+    const has = await holder!.evaluate(() => window.bench.hasWebLocks());
+    if (has !== webLocks) throw new Error(`${adapter}: the pages ${has ? 'have' : 'lack'} Web Locks, the row says otherwise`);
     await holder!.evaluate((a) => window.bench.hold(a, 'failover'), adapter);
     const acquired = waiter!.evaluate((a) => window.bench.waitFor(a, 'failover'), adapter);
     // Let the waiter's request reach the backend (a round trip through the page is enough).

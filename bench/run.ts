@@ -7,8 +7,12 @@
  * lost updates. Then failover: the holder tab closed, and crashed (CDP), until a waiting tab holds.
  * Medians over repeats. Tables on stdout; JSON in bench/results/ (ignored by git).
  *
- * Options: --tabs 2,4,8  --adapters a,b  --failover-adapters a,b  --seconds 1.5  --repeats 3  --failovers 3
- *          --failover-cap 8000 (ms; slower failovers show as "> cap")
+ * Then leader elections (bench/leader.ts): 4 tabs opened at once elect; the leader is closed, crashed
+ * or frozen; the time until another tab leads, and runs with two leaders at once.
+ *
+ * Options: --tabs 2,4,8  --adapters a,b  --failover-adapters a,b  --leader-adapters a,b  --seconds 1.5
+ *          --repeats 3  --failovers 3  --failover-cap 8000 (ms; slower failovers show as "> cap")
+ *          --freeze-cap 15000 (ms, for the leader rows after a freeze)
  * An adapter name ending in `:nolocks` runs in pages without navigator.locks.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +22,7 @@ import { createServer } from 'vite';
 import { withoutWebLocks } from '../e2e/helpers.js';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
 import { failoverOnce, type Ending } from './failover.js';
+import { leaderFailoverOnce, type LeaderEnding } from './leader.js';
 import { measure, median, type Grant, type Measured } from './measure.js';
 
 const args = process.argv.slice(2);
@@ -30,12 +35,16 @@ const quick = args.includes('--quick');
 const tabCounts = list('tabs', quick ? '4' : '2,4,8').map(Number);
 const adapters = list('adapters', 'raw,crosslock-web,crosslock-web-checked,crosslock-idb:nolocks,browser-tabs-lock');
 const failoverAdapters = list('failover-adapters', 'raw,crosslock-web,crosslock-idb:nolocks,browser-tabs-lock,broadcast-channel,broadcast-channel:nolocks');
+const leaderAdapters = list('leader-adapters', 'crosslock-leader-web,crosslock-leader-idb:nolocks,broadcast-channel,broadcast-channel:nolocks,tab-election');
 const seconds = Number(option('seconds') ?? (quick ? 1 : 1.5));
 const repeats = Number(option('repeats') ?? (quick ? 1 : 3));
 const failovers = Number(option('failovers') ?? (quick ? 1 : 3));
 const checkSeconds = 1;
 /** A failover slower than this is reported as "> cap" (browser-tabs-lock can take a very long time). */
 const failoverCap = Number(option('failover-cap') ?? (quick ? 4000 : 8000));
+/** After a freeze, crosslock's leader waits `staleAfterMs` (10 s by default) on purpose: the cap is beyond it. */
+const freezeCap = Number(option('freeze-cap') ?? 15_000);
+const leaderTabs = 4;
 
 /** Cross-origin isolation gives performance.now() 5 µs resolution instead of 100 µs. */
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
@@ -119,7 +128,7 @@ try {
     for (const ending of ['close', 'crash'] as Ending[]) {
       const times: number[] = [];
       for (let i = 0; i < failovers; i++) {
-        const outcome = await failoverOnce(() => newContext(spec), base, parse(spec).adapter, ending, failoverCap);
+        const outcome = await failoverOnce(() => newContext(spec), base, parse(spec).adapter, ending, failoverCap, !parse(spec).noLocks);
         if (outcome === 'duplicate') row.duplicates = (row.duplicates as number) + 1;
         else times.push(outcome);
         // More than half the runs over the cap: the median is over it too, so the rest would only wait.
@@ -129,6 +138,32 @@ try {
     }
     results.push(row);
     console.log(`${spec.padEnd(35)}${pad(row.close === null ? '-' : show(row.close as number), 14)}${pad(row.crash === null ? '-' : show(row.crash as number), 14)}${pad(row.duplicates, 11)}`);
+  }
+  console.log(`\n${`leader failover, ${leaderTabs} tabs`.padEnd(35)}${pad('after close', 14)}${pad('after crash', 14)}${pad('after freeze', 14)}${pad('2 leaders', 11)}`);
+  for (const spec of leaderAdapters) {
+    const row: Record<string, unknown> = { adapter: spec, kind: 'leader', tabs: leaderTabs, duplicates: 0, runs: 0 };
+    const { adapter, noLocks } = parse(spec);
+    for (const ending of ['close', 'crash', 'freeze'] as LeaderEnding[]) {
+      const cap = ending === 'freeze' ? freezeCap : failoverCap;
+      const times: number[] = [];
+      for (let i = 0; i < failovers; i++) {
+        const outcome = await leaderFailoverOnce(() => newContext(spec), base, adapter, !noLocks, ending, cap, leaderTabs);
+        row.runs = (row.runs as number) + 1;
+        if (outcome.duplicate) {
+          row.duplicates = (row.duplicates as number) + 1;
+          row[`${ending}Duplicates`] = ((row[`${ending}Duplicates`] as number) ?? 0) + 1;
+        }
+        times.push(outcome.ms);
+        if (times.filter((t) => !Number.isFinite(t)).length > failovers / 2) break;
+      }
+      row[ending] = median(times);
+    }
+    results.push(row);
+    const cell = (ending: LeaderEnding) => {
+      const ms = row[ending] as number;
+      return Number.isFinite(ms) ? `${Math.round(ms)} ms` : `> ${(ending === 'freeze' ? freezeCap : failoverCap) / 1000} s`;
+    };
+    console.log(`${spec.padEnd(35)}${pad(cell('close'), 14)}${pad(cell('crash'), 14)}${pad(cell('freeze'), 14)}${pad(`${row.duplicates}/${row.runs}`, 11)}`);
   }
 } finally {
   await browser.close();

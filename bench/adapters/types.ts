@@ -10,3 +10,13 @@ export interface BenchAdapter {
   /** Takes the lock (or leadership) and never gives it back; resolves once held (failover). */
   hold(name: string): Promise<void>;
 }
+
+/**
+ * A leader election, for the leader failover bench: `elect` campaigns for leadership of `name` for as
+ * long as the page lives, calling `onLeader()` each time this tab becomes leader; the returned
+ * `isLeader()` is what an app would ask before acting as leader.
+ */
+export interface LeaderAdapter {
+  readonly name: string;
+  elect(name: string, onLeader: () => void): { isLeader(): boolean };
+}

@@ -3,6 +3,7 @@
  * lock name from a common start time until a common end time, and reports when it held the lock.
  */
 import * as checker from '../../e2e/pages/checker.js';
+import './leader.js';
 import { broadcastChannelElection } from '../adapters/broadcast-channel.js';
 import { browserTabsLock } from '../adapters/browser-tabs-lock.js';
 import { crosslockIdb } from '../adapters/crosslock-idb.js';
@@ -67,7 +68,7 @@ async function waitFor(adapter: string, lockName: string): Promise<number> {
 
 declare global {
   interface Window {
-    bench: { run: typeof run; hold: typeof hold; waitFor: typeof waitFor; checker: typeof checker; adapters: string[] };
+    bench: { run: typeof run; hold: typeof hold; waitFor: typeof waitFor; checker: typeof checker; adapters: string[]; hasWebLocks: () => boolean };
   }
 }
-window.bench = { run, hold, waitFor, checker, adapters: Object.keys(adapters) };
+window.bench = { run, hold, waitFor, checker, adapters: Object.keys(adapters), hasWebLocks: () => typeof navigator.locks?.request === 'function' };

@@ -15,6 +15,11 @@
  *   the term, so the thawed ex-leader's signal aborts (`LockLostError('stolen')`) and its fenced writes
  *   are refused. Guarded so that a frozen follower or a flapping pair never steals in a loop (steal.ts).
  *   Leases need none of it: a frozen holder's lease lapses and the next follower is granted the lock.
+ * - A leader THAWED after a freeze must not act on its old belief while a steal's notice may still be
+ *   queued behind its own tasks: reading `isLeader` or the leadership's `signal` checks, synchronously,
+ *   that its last beat is younger than `staleAfterMs - heartbeatMs` (a steal needs `staleAfterMs`
+ *   without a beat on the follower's clock), and steps down (`LeadershipEndedError('stale')`) when not.
+ *   The fencing token stays the real guarantee; this keeps a thawed leader from even trying.
  * - Beats and checks run on the worker ticker (stores/indexeddb/ticker.ts), so a HIDDEN leader, whose
  *   page timers the browser throttles, keeps beating and is not mistaken for a dead one.
  *
@@ -31,7 +36,7 @@ import { announcementBus, type AnnouncementBus } from './bus.js';
 import { ElectionBusyError, LeadershipEndedError } from './errors.js';
 import { leadership, type Leadership } from './leadership.js';
 import { LEADER_PROTOCOL_VERSION as v, type LeaderMessage } from './messages.js';
-import { mayTakeOver, missedTicks } from './steal.js';
+import { missedTicks, takeOverIn } from './steal.js';
 import { checked, EMPTY_VIEW, observe, sameLeader, type LeaderInfo, type View } from './view.js';
 
 /** A leadership under way: the object handed out, its signal's controller, and its release once ended. */
@@ -39,6 +44,8 @@ interface Leading {
   readonly leadership: Leadership;
   readonly controller: AbortController;
   release: Promise<void> | undefined;
+  /** When this leader last announced itself (its monotonic clock). */
+  beatAt: number;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 1000;
@@ -56,6 +63,14 @@ export class LeaderChangeEvent extends Event {
   constructor(readonly leader: LeaderInfo | null) {
     super('change');
   }
+}
+
+/** The typed `change` listener (declaration merging: no code). */
+export interface LeaderElection {
+  addEventListener(type: 'change', listener: (event: LeaderChangeEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: 'change', listener: (event: LeaderChangeEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }
 
 export class LeaderElection extends EventTarget {
@@ -76,6 +91,7 @@ export class LeaderElection extends EventTarget {
   #steals = 0;
   #holder: string | undefined;
   #checking = false;
+  #recheck: ReturnType<typeof setTimeout> | undefined;
 
   constructor(manager: LockManager, name: string, options: LeaderElectionOptions = {}) {
     super();
@@ -96,6 +112,7 @@ export class LeaderElection extends EventTarget {
     return this.#view.leader;
   }
 
+  /** Whether this election leads now; checks what can be checked synchronously (see `Leadership.signal`). */
   get isLeader(): boolean {
     return !!this.#leading && !this.#leading.leadership.signal.aborted;
   }
@@ -134,15 +151,10 @@ export class LeaderElection extends EventTarget {
   async close(): Promise<void> {
     if (!this.#closer.signal.aborted) this.#closer.abort(new ManagerClosedError(`the election "${this.name}" was closed`));
     this.#ticker.stop();
+    clearTimeout(this.#recheck);
     const leading = this.#leading;
     if (leading) await this.#end(leading, new LeadershipEndedError('closed', this.name));
     this.#bus.close();
-  }
-
-  override addEventListener(type: 'change', listener: (event: LeaderChangeEvent) => void, options?: boolean | AddEventListenerOptions): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | ((event: LeaderChangeEvent) => void) | null, options?: boolean | AddEventListenerOptions): void {
-    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
   }
 
   #become(guard: LockGuard, stole: boolean): Leadership {
@@ -151,8 +163,14 @@ export class LeaderElection extends EventTarget {
       this.#stoleAt = t;
       this.#steals++;
     } else this.#steals = 0;
-    const made = leadership(this.name, guard, (reason) => this.#end(current, reason), () => new LeadershipEndedError('resigned', this.name));
-    const current: Leading = { ...made, release: undefined };
+    const made = leadership(
+      this.name,
+      guard,
+      (reason) => this.#end(current, reason),
+      () => new LeadershipEndedError('resigned', this.name),
+      () => void this.#sure(current),
+    );
+    const current: Leading = { ...made, release: undefined, beatAt: t };
     this.#leading = current;
     guard.signal.addEventListener('abort', () => void this.#end(current, guard.signal.reason), { once: true });
     this.#beat();
@@ -161,6 +179,7 @@ export class LeaderElection extends EventTarget {
 
   #end(current: Leading, reason: unknown): Promise<void> {
     if (!current.release) {
+      current.release = Promise.resolve(); // ended: re-entrant checks (the abort's listeners read the signal) see it
       current.controller.abort(reason instanceof LockLostError || reason instanceof LeadershipEndedError ? reason : new LeadershipEndedError('resigned', this.name));
       if (this.#leading === current) this.#leading = undefined;
       const gone: LeaderMessage = { v, t: 'gone', clientId: this.#manager.clientId, term: current.leadership.term };
@@ -171,14 +190,29 @@ export class LeaderElection extends EventTarget {
     return current.release;
   }
 
+  /**
+   * Whether `current` may still act as leader: a follower steals only after `staleAfterMs` without a
+   * beat on its own clock, counted from a beat it received after this leader sent it, so a leader whose
+   * last beat is younger than `staleAfterMs` cannot have been stolen from. Past
+   * `staleAfterMs - heartbeatMs` (one beat of margin) it cannot be sure, and steps down ('stale'): its
+   * thawed code must not act while a steal's notice may still be queued behind it.
+   */
+  #sure(current: Leading): boolean {
+    if (current.release) return false;
+    if (now() - current.beatAt < this.staleAfterMs - this.heartbeatMs) return true;
+    void this.#end(current, new LeadershipEndedError('stale', this.name));
+    return false;
+  }
+
   #beat(): void {
     const leading = this.#leading;
     const lead = leading?.leadership;
-    if (!lead || lead.signal.aborted) return;
+    if (!lead || lead.signal.aborted || !this.#sure(leading!)) return;
     // The app released the guard itself: that ends the leadership (no lock, no leader).
     if (lead.guard.released) return void this.#end(leading!, new LeadershipEndedError('resigned', this.name));
     const message: LeaderMessage = { v, t: 'beat', clientId: this.#manager.clientId, term: lead.term, since: this.#view.leader?.term === lead.term ? this.#view.leader.since : Date.now() };
     this.#bus.post(message);
+    leading!.beatAt = now();
     this.#see(observe(this.#view, message, now()));
   }
 
@@ -216,12 +250,11 @@ export class LeaderElection extends EventTarget {
       this.#holder = holderId;
       const first = pending.find((l) => l.name === this.name)?.clientId === this.#manager.clientId;
       const canSteal = this.#manager.backend === 'web-locks' && holder !== undefined && this.#waiting;
-      if (
-        canSteal &&
-        mayTakeOver({ now: now(), beatAt: this.#view.beatAt, healthySince: this.#healthySince, first, stoleAt: this.#stoleAt, steals: this.#steals, staleAfterMs: this.staleAfterMs })
-      ) {
-        this.#waiting!.abort();
-      }
+      if (!canSteal) return;
+      const wait = takeOverIn({ now: now(), beatAt: this.#view.beatAt, healthySince: this.#healthySince, first, stoleAt: this.#stoleAt, steals: this.#steals, staleAfterMs: this.staleAfterMs });
+      if (wait === 0) this.#waiting!.abort();
+      // Due before the next tick: check again at that moment (a tick would be up to a heartbeat late).
+      else if (wait < this.heartbeatMs && !this.#recheck) this.#recheck = setTimeout(() => ((this.#recheck = undefined), this.#checking || void this.#check()), wait);
     } catch {
       // The manager closed or its storage failed: the next tick checks again.
     } finally {

@@ -4,8 +4,13 @@
  * with the lock's own `LockLostError`; these are the other ends and misuses.
  */
 
-/** Why a leadership ended without being lost: the leader resigned, or its election was closed. */
-export type LeadershipEndKind = 'resigned' | 'closed';
+/**
+ * Why a leadership ended without being told it was lost: the leader resigned, its election was closed,
+ * or it was `stale`: it could not announce itself for nearly `staleAfterMs` (frozen, or its thread
+ * blocked), long enough that a follower may have taken over, so it stepped down rather than act on a
+ * belief it could not check.
+ */
+export type LeadershipEndKind = 'resigned' | 'closed' | 'stale';
 
 /** The reason a `Leadership.signal` aborts with when the leader resigned or closed its election. */
 export class LeadershipEndedError extends Error {

@@ -15,7 +15,9 @@ export interface Leadership extends AsyncDisposable {
   /**
    * Aborted the moment this leadership ends: with the lock's `LockLostError` when it is lost (`'stolen'`:
    * a follower took over from a frozen or wedged leader; `'expired'`: a lease lapsed; `'closed'`: the
-   * manager closed; `'pagehide'`), or `LeadershipEndedError` (`'resigned'`, `'closed'`).
+   * manager closed; `'pagehide'`), or `LeadershipEndedError` (`'resigned'`, `'closed'`, `'stale'`: it
+   * could not announce itself for `staleAfterMs - heartbeatMs`, see `LeaderElection`). Reading it
+   * checks what can be checked synchronously, so read `signal.aborted` afresh before acting as leader.
    */
   readonly signal: AbortSignal;
   /** The lock guard: pass it to `FencedStore` writes, which are refused once another leader took over. */
@@ -24,7 +26,18 @@ export interface Leadership extends AsyncDisposable {
   resign(): Promise<void>;
 }
 
-export function leadership(name: string, guard: LockGuard, end: (reason: unknown) => Promise<void>, resigned: () => unknown): { leadership: Leadership; controller: AbortController } {
+/**
+ * `check` runs on every read of `signal`: the election's synchronous test that this leader is still
+ * sure of its leadership (it ends it when not), so a leader reading its signal after a freeze learns
+ * at once rather than when the news arrives.
+ */
+export function leadership(
+  name: string,
+  guard: LockGuard,
+  end: (reason: unknown) => Promise<void>,
+  resigned: () => unknown,
+  check: () => void,
+): { leadership: Leadership; controller: AbortController } {
   const controller = new AbortController();
   const resign = (): Promise<void> => end(resigned());
   const lead: Leadership = {
@@ -33,6 +46,7 @@ export function leadership(name: string, guard: LockGuard, end: (reason: unknown
     guard,
     get signal() {
       void guard.signal; // reading it checks a lease's deadline (see LockGuard.signal)
+      if (!controller.signal.aborted) check();
       return controller.signal;
     },
     resign,

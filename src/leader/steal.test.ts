@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_STEAL_BACKOFF, mayTakeOver, missedTicks, type StealInput } from './steal.js';
+import { MAX_STEAL_BACKOFF, mayTakeOver, missedTicks, takeOverIn, type StealInput } from './steal.js';
 
 const base: StealInput = { now: 100_000, beatAt: 89_000, healthySince: 0, first: true, stoleAt: -Infinity, steals: 0, staleAfterMs: 10_000 };
 
@@ -37,6 +37,35 @@ describe('mayTakeOver', () => {
           expect(i.now - i.beatAt).toBeGreaterThanOrEqual(i.staleAfterMs);
           expect(i.now - i.healthySince).toBeGreaterThanOrEqual(i.staleAfterMs);
           expect(i.now - i.stoleAt).toBeGreaterThanOrEqual(i.staleAfterMs);
+        },
+      ),
+    );
+  });
+
+  it('takeOverIn: the wait until the last condition holds; Infinity when not first', () => {
+    expect(takeOverIn(base)).toBe(0);
+    expect(takeOverIn({ ...base, beatAt: 99_000 })).toBe(9_000);
+    expect(takeOverIn({ ...base, healthySince: 95_000 })).toBe(5_000);
+    expect(takeOverIn({ ...base, stoleAt: 90_000, steals: 1 })).toBe(10_000);
+    expect(takeOverIn({ ...base, first: false })).toBe(Infinity);
+  });
+
+  it('property: takeOverIn is exact: allowed at now + wait (nothing else changing), not a ms before', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          now: fc.integer({ min: 0, max: 1e9 }),
+          beatAt: fc.integer({ min: -1e9, max: 1e9 }),
+          healthySince: fc.integer({ min: -1e9, max: 1e9 }),
+          first: fc.constant(true),
+          stoleAt: fc.oneof(fc.constant(-Infinity), fc.integer({ min: -1e9, max: 1e9 })),
+          steals: fc.nat(100),
+          staleAfterMs: fc.integer({ min: 1, max: 1e6 }),
+        }),
+        (i) => {
+          const wait = takeOverIn(i);
+          expect(mayTakeOver({ ...i, now: i.now + wait })).toBe(true);
+          if (wait > 0) expect(mayTakeOver({ ...i, now: i.now + wait - 1 })).toBe(false);
         },
       ),
     );

@@ -33,11 +33,20 @@ export interface StealInput {
 /** Backoff doublings at most: a follower that keeps stealing waits at most `staleAfterMs * 2^5` between steals. */
 export const MAX_STEAL_BACKOFF = 5;
 
+/**
+ * In how many ms this follower may take over if nothing changes (0: now; Infinity: not first), so it
+ * can check again at that very moment instead of on its next tick, up to a heartbeat later.
+ */
+export function takeOverIn(i: StealInput): number {
+  if (!i.first) return Infinity;
+  const stale = i.beatAt + i.staleAfterMs;
+  const healthy = i.healthySince + i.staleAfterMs;
+  const rested = i.stoleAt + i.staleAfterMs * 2 ** Math.min(i.steals, MAX_STEAL_BACKOFF);
+  return Math.max(0, Math.max(stale, healthy, rested) - i.now);
+}
+
 export function mayTakeOver(i: StealInput): boolean {
-  const stale = i.now - i.beatAt >= i.staleAfterMs;
-  const healthy = i.now - i.healthySince >= i.staleAfterMs;
-  const rested = i.now - i.stoleAt >= i.staleAfterMs * 2 ** Math.min(i.steals, MAX_STEAL_BACKOFF);
-  return stale && healthy && rested && i.first;
+  return takeOverIn(i) === 0;
 }
 
 /**

@@ -150,4 +150,25 @@ describe('LeaderElection (memory backend)', () => {
     expect(lead.signal.reason).toMatchObject({ name: 'LeadershipEndedError', kind: 'resigned' });
     expect(b.e.leader).toBeNull();
   });
+
+  it('a leader that did not run for staleAfterMs - heartbeatMs (frozen, thread blocked) steps down the moment it reads its signal', async () => {
+    const a = election('wallet', { heartbeatMs: 100, staleAfterMs: 1000 });
+    const b = election('wallet', { heartbeatMs: 100, staleAfterMs: 1000 });
+    const lead = await a.e.lead();
+    const next = b.e.lead();
+    await pass(800); // beats every 100 ms (the last one now): sure all along
+    expect(lead.signal.aborted).toBe(false);
+    // No tick ran for 899 ms: still within the margin.
+    const frozenAt = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(frozenAt + 899);
+    expect(a.e.isLeader).toBe(true);
+    // 900 ms (staleAfterMs - heartbeatMs) without a beat: a follower may have stolen by now; no task has run yet.
+    clock.mockReturnValue(frozenAt + 900);
+    expect(a.e.isLeader).toBe(false);
+    expect(lead.signal.reason).toMatchObject({ name: 'LeadershipEndedError', kind: 'stale' });
+    clock.mockRestore();
+    // It let the lock go: the follower leads, with a higher term.
+    const second = await next;
+    expect(second.term).toBeGreaterThan(lead.term);
+  });
 });
