@@ -1,0 +1,126 @@
+/**
+ * `crosslock/leader` across real tabs, on Web Locks and on IndexedDB leases (navigator.locks removed
+ * before any page script runs). Each tab (e2e/pages/leader.ts) campaigns on load and, while it leads,
+ * writes a ledger through a FencedStore fenced by its term. After every test the ledger is read back
+ * from IndexedDB: terms strictly increase from one leader to the next, and no two leaders' writes
+ * landed in one term; every promise the pages started settled, and no page logged an error.
+ * Every wait is on an event (a tab leading, a signal aborting, a beat seen); no test sleeps.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test, type Tabs } from './fixtures.js';
+import { withoutWebLocks } from './helpers.js';
+
+const HB = 250;
+const STALE = 2000;
+const PAGE = `/e2e/pages/leader.html?hb=${HB}&stale=${STALE}`;
+
+async function open(tabs: Tabs, count: number, backend: string): Promise<Page[]> {
+  const pages = await tabs.open(count, PAGE, 'leaderTab');
+  for (const page of pages) expect(await page.evaluate(() => window.leaderTab.ready())).toBe(backend);
+  return pages;
+}
+
+/** The tab that leads once one does (and only one does). */
+async function leaderOf(pages: Page[]): Promise<{ page: Page; term: number }> {
+  const term = await Promise.any(pages.map((p) => p.evaluate(() => window.leaderTab.leads())));
+  const leading = [];
+  for (const page of pages) if (await page.evaluate(() => window.leaderTab.isLeader())) leading.push(page);
+  expect(leading).toHaveLength(1);
+  return { page: leading[0]!, term };
+}
+
+/** The ledger's invariants, the promise count and the pages' own problems, after draining every live page. */
+async function verify(pages: Page[]): Promise<Array<{ term: number; clientId: string }>> {
+  const live = pages.filter((p) => !p.isClosed());
+  const ledger = await live[0]!.evaluate(() => window.leaderTab.ledger());
+  for (const page of live) {
+    const { started, settled } = await page.evaluate(() => window.leaderTab.drain());
+    expect(settled, 'every promise a page started settled').toBe(started);
+    expect(await page.evaluate(() => window.leaderTab.problems())).toEqual([]);
+  }
+  const byTerm = new Map<number, Set<string>>();
+  for (const [, e] of ledger) byTerm.set(e.term, (byTerm.get(e.term) ?? new Set()).add(e.clientId));
+  for (const [term, clients] of byTerm) expect([...clients], `writes of one term (${term}) from one leader`).toHaveLength(1);
+  const elected = ledger.filter(([key]) => key.startsWith('elected:')).map(([, e]) => e).sort((a, b) => a.at - b.at);
+  for (let i = 1; i < elected.length; i++) expect(elected[i]!.term, 'terms strictly increase').toBeGreaterThan(elected[i - 1]!.term);
+  return elected;
+}
+
+for (const backend of ['web-locks', 'indexeddb'] as const) {
+  test.describe(`leader election on ${backend === 'web-locks' ? 'Web Locks' : 'IndexedDB leases'}`, () => {
+    if (backend === 'indexeddb') test.beforeEach(async ({ context }) => withoutWebLocks(context));
+
+    test('8 tabs elect one leader, everyone knows it; closed, then crashed: a new leader each time', async ({ tabs }) => {
+      const pages = await open(tabs, 8, backend);
+      const first = await leaderOf(pages);
+      const id = await first.page.evaluate(() => window.leaderTab.clientId());
+      for (const page of pages) await expect.poll(() => page.evaluate(() => window.leaderTab.leader())).toMatchObject({ clientId: id, term: first.term });
+
+      await tabs.close(first.page);
+      const second = await leaderOf(pages.filter((p) => p !== first.page));
+      expect(second.term).toBeGreaterThan(first.term);
+
+      await tabs.crash(second.page);
+      const third = await leaderOf(pages.filter((p) => p !== first.page && p !== second.page));
+      expect(third.term).toBeGreaterThan(second.term);
+
+      const elected = await verify(pages.filter((p) => p !== first.page && p !== second.page));
+      expect(elected.map((e) => e.term)).toEqual([first.term, second.term, third.term]);
+    });
+
+    test('a leader frozen past staleAfterMs is replaced; thawed, its signal is aborted and its fenced write refused', async ({ tabs, context }) => {
+      const pages = await open(tabs, 4, backend);
+      const old = await leaderOf(pages);
+      const others = pages.filter((p) => p !== old.page);
+      // The debugger stops the page's main thread: no task of it runs, as in a frozen or hung tab.
+      const cdp = await context.newCDPSession(old.page);
+      await cdp.send('Debugger.enable');
+      await cdp.send('Debugger.pause');
+      const next = await leaderOf(others);
+      expect(next.term).toBeGreaterThan(old.term);
+      await cdp.send('Debugger.resume');
+      await cdp.send('Debugger.disable');
+      expect(await old.page.evaluate(() => window.leaderTab.writeNow())).toBe('StaleLockError');
+      const lastLead = await old.page.evaluate(() => window.leaderTab.lastLeadership());
+      expect(lastLead).toMatchObject({ term: old.term, aborted: true });
+      // Told it was stolen (Web Locks) or its lease expired (leases), or it stepped down on its own first.
+      expect(['LockLostError', 'LeadershipEndedError']).toContain(lastLead!.reason);
+      expect(await old.page.evaluate(() => window.leaderTab.isLeader())).toBe(false);
+      await verify(pages);
+    });
+
+    test('a leader whose page timers are throttled keeps leading: it beats from a worker', async ({ tabs }) => {
+      // Opened first, alone, so it leads; its timers never run (stubbed before anything starts one).
+      const [throttled] = await tabs.open(1, `${PAGE}&throttled`, 'leaderTab');
+      expect(await throttled!.evaluate(() => window.leaderTab.ready())).toBe(backend);
+      const term = await throttled!.evaluate(() => window.leaderTab.leads());
+      const followers = await open(tabs, 2, backend);
+      // Wait, on its own announcements, for more than twice staleAfterMs of beats.
+      const beats = await followers[0]!.evaluate(
+        ({ n }) =>
+          new Promise<number>((resolve) => {
+            let seen = 0;
+            const channel = new BroadcastChannel('crosslock:leader:v1:e2e:wallet');
+            channel.onmessage = (e) => {
+              if ((e.data as { t?: string })?.t === 'beat' && ++seen === n) {
+                channel.close();
+                resolve(seen);
+              }
+            };
+          }),
+        { n: Math.ceil((2 * STALE) / HB) + 2 },
+      );
+      expect(beats).toBeGreaterThan((2 * STALE) / HB);
+      expect(await throttled!.evaluate(() => window.leaderTab.isLeader())).toBe(true);
+      for (const page of followers) expect(await page.evaluate(() => window.leaderTab.leader()?.term)).toBe(term);
+      await verify([throttled!, ...followers]);
+    });
+
+    test('3 tabs opened at once: one leader', async ({ tabs }) => {
+      const pages = await open(tabs, 3, backend);
+      const { term } = await leaderOf(pages);
+      const elected = await verify(pages);
+      expect(elected.map((e) => e.term)).toEqual([term]);
+    });
+  });
+}

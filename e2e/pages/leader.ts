@@ -1,0 +1,129 @@
+/**
+ * A tab of a wallet that needs one leader (e2e/leader.spec.ts). On load it campaigns with a
+ * `LeaderElection` named 'wallet' over platformDefault()'s manager (Web Locks, or IndexedDB leases
+ * where they are hidden), options from the query string (`?hb=250&stale=2000`). Each time it leads it
+ * does what a wallet's leader does, fenced by its term: it writes `elected:<term>:<clientId>` once, and
+ * `beat:<term>:<clientId>:<n>` every 100 ms while its signal is not aborted, through one FencedStore.
+ * The spec reads that ledger back from IndexedDB to check that terms only go up and that no two
+ * leaders' writes landed in one term. Every promise the page starts is counted, and `drain()` reports
+ * how many settled. `?throttled` stubs the page's timers (see below).
+ */
+import { platformDefault, type LockManager } from '../../src/index.js';
+import { FencedStore } from '../../src/fenced.js';
+import { LeaderElection, type Leadership } from '../../src/leader.js';
+
+export interface LedgerEntry {
+  readonly term: number;
+  readonly clientId: string;
+  /** Wall-clock ms. */
+  readonly at: number;
+}
+
+const params = new URLSearchParams(location.search);
+// `?throttled`: a hidden tab's timers run once a minute after a while (intensive throttling); here,
+// never. Stubbed before anything starts one (replacing them later would leave running ones running).
+if (params.has('throttled')) {
+  window.setTimeout = (() => 0) as never;
+  window.setInterval = (() => 0) as never;
+}
+const options = { heartbeatMs: Number(params.get('hb') ?? 250), staleAfterMs: Number(params.get('stale') ?? 2000) };
+const store = new FencedStore<LedgerEntry>({ namespace: 'leader' });
+const started: Array<Promise<unknown>> = [];
+let settled = 0;
+/** Unexpected failures (a write refused for any reason but a newer term is one). */
+const problems: string[] = [];
+const track = <T>(promise: Promise<T>): Promise<T> => {
+  started.push(promise.finally(() => settled++).catch(() => {}));
+  return promise;
+};
+const now = (): number => performance.timeOrigin + performance.now();
+
+let manager: LockManager | undefined;
+let election: LeaderElection | undefined;
+let last: Leadership | undefined;
+const ends: Array<{ term: number; reason: string }> = [];
+const writes = { landed: 0, refused: 0 };
+const leading: Array<(term: number) => void> = [];
+let ready: () => void;
+const isReady = new Promise<void>((resolve) => (ready = resolve));
+
+/** A fenced write under `lead`: 'ok', or the error's name ('StaleLockError' once another leader took over). */
+function write(lead: Leadership, key: string): Promise<string> {
+  const entry: LedgerEntry = { term: lead.term, clientId: manager!.clientId, at: now() };
+  return track(
+    store.put(lead.guard, key, entry).then(
+      () => (writes.landed++, 'ok'),
+      (e: Error) => {
+        writes.refused++;
+        if (e.name !== 'StaleLockError') problems.push(`write ${key}: ${e.name}: ${e.message}`);
+        return e.name;
+      },
+    ),
+  );
+}
+
+async function campaign(): Promise<void> {
+  manager = (await platformDefault({ prefix: 'e2e' })).manager;
+  election = new LeaderElection(manager, 'wallet', options);
+  ready();
+  for (;;) {
+    let lead: Leadership;
+    try {
+      lead = await track(election.lead());
+    } catch (e) {
+      if ((e as Error).name !== 'ManagerClosedError') problems.push(`lead(): ${(e as Error).name}: ${(e as Error).message}`);
+      return;
+    }
+    last = lead;
+    for (const resolve of leading.splice(0)) resolve(lead.term);
+    const id = manager.clientId;
+    void write(lead, `elected:${lead.term}:${id}`);
+    let n = 0;
+    const timer = setInterval(() => {
+      if (!lead.signal.aborted) void write(lead, `beat:${lead.term}:${id}:${n++}`);
+    }, 100);
+    await new Promise((resolve) => lead.signal.addEventListener('abort', resolve, { once: true }));
+    clearInterval(timer);
+    const reason = lead.signal.reason as { name: string; kind?: string };
+    ends.push({ term: lead.term, reason: `${reason.name}${reason.kind ? `:${reason.kind}` : ''}` });
+  }
+}
+
+const campaigning = track(campaign());
+
+declare global {
+  interface Window {
+    leaderTab: typeof leaderTab;
+  }
+}
+const leaderTab = {
+  /** Resolves with the backend once this tab campaigns. */
+  ready: async () => (await isReady, manager!.backend),
+  clientId: () => manager?.clientId,
+  isLeader: () => election?.isLeader ?? false,
+  /** This tab's view of who leads. */
+  leader: () => election?.leader ?? null,
+  /** Resolves once this tab leads: its term. */
+  leads: (): Promise<number> => (election?.isLeader && last ? Promise.resolve(last.term) : new Promise((resolve) => leading.push(resolve))),
+  /** The last leadership's term, whether its signal is aborted, and with what. */
+  lastLeadership: () => (last ? { term: last.term, aborted: last.signal.aborted, reason: last.signal.aborted ? (last.signal.reason as Error).name : undefined } : undefined),
+  ends: () => ends,
+  /** A write under the last leadership, now ('ok' or the error's name). */
+  writeNow: () => write(last!, `late:${last!.term}:${manager!.clientId}:${now()}`),
+  /** The whole ledger, read back from IndexedDB. */
+  ledger: async (): Promise<Array<[string, LedgerEntry]>> => store.entries(),
+  writes: () => writes,
+  problems: () => problems,
+  /** Stops campaigning and waits for every promise this page started. */
+  async drain(): Promise<{ started: number; settled: number }> {
+    await election?.close();
+    await campaigning.catch(() => {});
+    let count: number;
+    do {
+      count = started.length;
+      await Promise.all(started);
+    } while (count !== started.length);
+    return { started: started.length, settled };
+  },
+};
+window.leaderTab = leaderTab;
