@@ -7,7 +7,8 @@ export type DemoEvent =
   | { kind: 'bye'; tab: string }
   | { kind: 'round'; tab: string; round: number; phase: Phase; generation?: number | undefined; detail?: string }
   | { kind: 'reload'; tab: string; generation?: number | undefined; balance: number }
-  | { kind: 'zombie'; tab: string; outcome: 'frozen' | 'rejected' | 'accepted'; detail?: string };
+  | { kind: 'zombie'; tab: string; outcome: 'frozen' | 'rejected' | 'accepted'; detail?: string }
+  | { kind: 'leader'; tab: string; term: number; phase: 'elected' | 'ended' | 'refused'; detail?: string };
 
 export type Stamped = DemoEvent & { at: number };
 

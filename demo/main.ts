@@ -1,10 +1,12 @@
 /**
  * The demo wallet page. URL: `?wallet=<fingerprint>` (default `demo-wallet`), `?backend=web|idb|memory`
- * (default: platformDefault() decides), `?period=<ms>` (round length, default 4000).
+ * (default: platformDefault() decides), `?period=<ms>` (round length, default 4000), `?stale=<ms>`
+ * (the sync election's staleAfterMs, default 10,000).
  */
 import { platformDefault, type BackendName } from '../src/index.js';
 import { FencedStore } from '../src/fenced.js';
 import { Bus, type Stamped } from './bus.js';
+import { startSync } from './sync.js';
 import { startRounds, zombie, type RoundContext, type Wallet } from './rounds.js';
 import { Timeline } from './timeline.js';
 
@@ -12,6 +14,7 @@ const params = new URLSearchParams(location.search);
 const walletName = params.get('wallet') ?? 'demo-wallet';
 const forced = ({ web: 'web-locks', idb: 'indexeddb', memory: 'memory' } as Record<string, BackendName>)[params.get('backend') ?? ''];
 const period = Math.max(500, Number(params.get('period')) || 4000);
+const staleAfterMs = Math.max(1000, Number(params.get('stale')) || 10_000);
 const tab = `tab-${Math.random().toString(36).slice(2, 6)}`;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -21,6 +24,9 @@ const store = new FencedStore<unknown>({ namespace: walletName });
 const bus = new Bus(walletName);
 const wallet: Wallet = { balance: 0, joined: [], done: [] };
 const ctx: RoundContext = { tab, locks, store, bus, period, wallet };
+const sync = startSync(tab, locks, store, bus, staleAfterMs);
+/** The tab that announced each term (the election knows leaders by manager id; the demo by tab name). */
+const leaderTabs = new Map<number, string>();
 const timeline = new Timeline($<HTMLElement>('timeline') as unknown as SVGSVGElement, tab);
 
 $('tab').textContent = tab;
@@ -35,6 +41,8 @@ if (selection.realmOnly) {
 }
 
 let greeted = false;
+/** Terms are generations, large numbers: their last digits tell them apart (as the timeline's g). */
+const short = (term: number): string => `…${String(term).slice(-4)}`;
 
 function describe(event: Stamped): [string, string] | undefined {
   const who = event.tab === tab ? 'this tab' : event.tab;
@@ -55,6 +63,10 @@ function describe(event: Stamped): [string, string] | undefined {
       return [`this tab opened the wallet (${event.backend})`, ''];
     case 'bye':
       return [`${who} closed`, ''];
+    case 'leader':
+      if (event.phase === 'elected') return [`${who} leads the sync (term ${short(event.term)})`, 'good'];
+      if (event.phase === 'refused') return [`${who}: late sync of term ${short(event.term)} refused (${event.detail}): that term is over`, 'good'];
+      return [`${who} stopped leading term ${short(event.term)}: ${event.detail}`, ''];
   }
 }
 
@@ -66,26 +78,48 @@ async function refresh(): Promise<void> {
   const round = Math.floor(Date.now() / period);
   $('round').textContent = `now #${round % 1000}, every ${period / 1000} s`;
   timeline.render(round);
+  const leader = sync.election.leader;
+  $('leader').textContent = !leader ? 'none' : sync.election.isLeader ? `this tab` : (leaderTabs.get(leader.term) ?? 'another tab');
+  $('term').textContent = leader ? short(leader.term) : '–';
+  $('term').title = leader ? String(leader.term) : '';
+  const last = (await store.get('lastSync')) as { tab: string; term: number; at: number } | undefined;
+  $('synced').textContent = last ? `${Math.max(0, Math.round((Date.now() - last.at) / 1000))} s ago by ${last.tab === tab ? 'this tab' : last.tab} (term ${short(last.term)})` : 'never';
 }
 
 bus.on((event) => {
+  if (event.kind === 'leader' && event.phase === 'elected') leaderTabs.set(event.term, event.tab);
+  if (event.kind === 'leader') return void (describeAndLog(event), refresh());
   timeline.apply(event);
-  const line = describe(event);
-  if (line) {
-    const li = document.createElement('li');
-    li.textContent = `${new Date(event.at).toLocaleTimeString()} ${line[0]}`;
-    if (line[1]) li.className = line[1];
-    $('log').prepend(li);
-    while ($('log').children.length > 40) $('log').lastElementChild!.remove();
-  }
+  describeAndLog(event);
   void refresh();
 });
+sync.election.addEventListener('change', () => void refresh());
+
+function describeAndLog(event: Stamped): void {
+  const line = describe(event);
+  if (line) note(line[0], line[1], event.at);
+}
+
+function note(text: string, className = '', at = Date.now()): void {
+  const li = document.createElement('li');
+  li.textContent = `${new Date(at).toLocaleTimeString()} ${text}`;
+  if (className) li.className = className;
+  $('log').prepend(li);
+  while ($('log').children.length > 40) $('log').lastElementChild!.remove();
+}
 
 $('open').addEventListener('click', () => window.open(location.href, '_blank'));
 $('close').addEventListener('click', () => {
   window.close();
   $('close').textContent = 'Close it from the browser';
 });
+const freezeLeader = $<HTMLButtonElement>('freeze-leader');
+freezeLeader.textContent = `Freeze the leader ${(staleAfterMs + 2000) / 1000} s`;
+freezeLeader.addEventListener('click', () => {
+  if (sync.leadership()) sync.freeze(staleAfterMs + 2000);
+  else note('this tab does not lead the sync: press it in the tab that does');
+});
+$('resign').addEventListener('click', () => void sync.leadership()?.resign());
 const freeze = $<HTMLButtonElement>('freeze');
 freeze.disabled = selection.backend !== 'indexeddb';
 if (freeze.disabled) freeze.title = 'IndexedDB leases only: Web Locks never expire, so a frozen tab keeps them';
@@ -106,7 +140,7 @@ startRounds(ctx);
 /** For the e2e tests: what this tab did. */
 declare global {
   interface Window {
-    demo: { tab: string; backend: string; wallet: Wallet; store: FencedStore<unknown> };
+    demo: { tab: string; backend: string; wallet: Wallet; store: FencedStore<unknown>; isLeader(): boolean; term(): number | undefined };
   }
 }
-window.demo = { tab, backend: selection.backend, wallet, store };
+window.demo = { tab, backend: selection.backend, wallet, store, isLeader: () => sync.election.isLeader, term: () => sync.election.leader?.term };

@@ -1,6 +1,7 @@
 /**
  * The demo in 3 tabs, on each backend: every round has exactly one participant, closing the participant
- * mid-round hands the next round to another tab, and the wallet balance equals the rounds taken.
+ * mid-round hands the next round to another tab, and the wallet balance equals the rounds taken; one
+ * tab leads the sync, all name its term, and the last sync written is the leader's.
  * Facts come from the pages and the FencedStore, not from timing.
  */
 import type { Page } from '@playwright/test';
@@ -62,5 +63,11 @@ for (const backend of ['web', 'idb'] as const) {
       const owner = states.find((s) => s.tab === (value as { tab: string }).tab);
       expect(owner?.joined, key).toContain(Number(key.slice('round.'.length)));
     }
+
+    // The sync: one leader among the tabs left, every tab names its term, and the last sync is its.
+    await expect.poll(async () => (await Promise.all(rest.map((p) => p.evaluate(() => window.demo.isLeader())))).filter(Boolean).length).toBe(1);
+    const terms = await Promise.all(rest.map((p) => p.evaluate(() => window.demo.term())));
+    expect(new Set(terms).size).toBe(1);
+    await expect.poll(async () => ((await rest[0]!.evaluate(() => window.demo.store.get('lastSync'))) as { term?: number } | undefined)?.term).toBe(terms[0]);
   });
 }

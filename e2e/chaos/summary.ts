@@ -18,6 +18,8 @@ export interface Summary {
   tryLockNulls: number;
   timeouts: number;
   aborts: number;
+  /** `lock({ timeout: 0 })` or steals granted but stolen before they could be handed out (`LockLostError`). */
+  lostAtHandOut: number;
   steals: number;
   releases: number;
   /** Clock steps of their own, and clock jumps across a hold. */
@@ -54,6 +56,7 @@ export function emptySummary(config: ConfigName, seed: number, options: Pick<Sum
     tryLockNulls: 0,
     timeouts: 0,
     aborts: 0,
+    lostAtHandOut: 0,
     steals: 0,
     releases: 0,
     clockJumps: 0,
@@ -83,6 +86,7 @@ export function tallyReport(s: Summary, report: ActReport): void {
     if (call.outcome === 'null') s.tryLockNulls++;
     if (call.outcome === 'timeout') s.timeouts++;
     if (call.outcome === 'aborted') s.aborts++;
+    if (call.outcome === 'lost') s.lostAtHandOut++;
     if (call.call === 'steal' && call.outcome === 'granted') s.steals++;
   }
   for (const w of report.writes) {
@@ -132,7 +136,7 @@ export function format(s: Summary): string {
   const w = s.writes;
   const lines = [
     `chaos ${s.config} · seed ${s.seed} · ${s.actions} actions${s.without.length ? ` (without ${s.without.join(', ')})` : ''} · ${(s.ms / 1000).toFixed(1)} s`,
-    `  locks granted ${s.granted} · tryLock nulls ${s.tryLockNulls} · timeouts ${s.timeouts} · aborts ${s.aborts} · steals ${s.steals} · releases ${s.releases}`,
+    `  locks granted ${s.granted} · tryLock nulls ${s.tryLockNulls} · timeouts ${s.timeouts} · aborts ${s.aborts} · steals ${s.steals} · lost at hand-out ${s.lostAtHandOut} · releases ${s.releases}`,
     `  closes ${s.closes} · crashes ${s.crashes} · freezes ${s.freezes} (${(s.pausedMs / 1000).toFixed(1)} s paused) · clock jumps ${s.clockJumps + s.clockJumpsMidHold} (${s.clockJumpsMidHold} across a hold) · bfcache navigations ${s.bfcache.navigations} (restored ${s.bfcache.restored}; reloaded: ${kinds(s.bfcache.reloaded)})`,
     `  fenced writes tried ${w.tried} · accepted ${w.ok} · refused (StaleLockError) ${w.refused} (guard already knew: ${w.refusedBySignal}, refused by the store: ${w.refusedByStore}) · landed ${w.landed} · outcome lost with its page ${w.unknown}`,
     ...(w.refusedByStore ? [`  refused by the store while the guard still looked held: ${kinds(s.storeRefusals)}`] : []),

@@ -88,7 +88,8 @@ export interface CallReport {
   readonly mode: LockMode;
   readonly timeout: number;
   readonly abortAfter?: number;
-  readonly outcome: 'granted' | 'null' | 'timeout' | 'aborted' | 'error';
+  /** `lost`: granted but stolen before `lock({ timeout: 0 })` could return it (`LockLostError`). */
+  readonly outcome: 'granted' | 'null' | 'timeout' | 'aborted' | 'lost' | 'error';
   /** `name: message` of an error that is not the expected timeout or abort. */
   readonly error?: string;
   readonly requestedAt: number;

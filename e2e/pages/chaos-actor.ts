@@ -110,8 +110,16 @@ export class Actor {
       }
       case 'steal': {
         const requestedAt = now();
-        const guard = await (this.manager as WebLockManager).lock(action.name, { timeout: 0, steal: true });
-        calls.push({ call: 'steal', name: action.name, mode: 'exclusive', timeout: 0, requestedAt, settledAt: now(), outcome: 'granted', generation: guard.generation! });
+        const base = { call: 'steal', name: action.name, mode: 'exclusive', timeout: 0, requestedAt } as const;
+        let guard: LockGuard;
+        try {
+          guard = await (this.manager as WebLockManager).lock(action.name, { timeout: 0, steal: true });
+        } catch (error) {
+          // Another steal took it before this one could be handed out.
+          if ((error as Error)?.name === 'LockLostError') return void calls.push({ ...base, settledAt: now(), outcome: 'lost' });
+          throw error;
+        }
+        calls.push({ ...base, settledAt: now(), outcome: 'granted', generation: guard.generation! });
         await this.#granted(guard);
         await this.#hold(guard, action, writes);
         return this.#release(guard);
@@ -172,6 +180,7 @@ export class Actor {
       const e = error as Error;
       if (e === reason || e?.name === 'AbortError') calls.push({ ...base, requestedAt, settledAt, outcome: 'aborted' });
       else if (e?.name === 'LockTimeoutError') calls.push({ ...base, requestedAt, settledAt, outcome: 'timeout' });
+      else if (e?.name === 'LockLostError' && timeout === 0) calls.push({ ...base, requestedAt, settledAt, outcome: 'lost' });
       else calls.push({ ...base, requestedAt, settledAt, outcome: 'error', error: describe(e) });
     } finally {
       clearTimeout(timer);

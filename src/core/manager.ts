@@ -3,7 +3,7 @@
  * rejects the same input with the same error), prefixes, the timeout/abort/close plumbing of a wait,
  * `withLock`, and closing. A backend only answers "grant this request" and "what is held".
  */
-import { LockTimeoutError, LockWarning, ManagerClosedError, type LockLostKind, type LockWarningKind } from './errors.js';
+import { LockLostError, LockTimeoutError, LockWarning, ManagerClosedError, type LockLostKind, type LockWarningKind } from './errors.js';
 import { Guard } from './guard.js';
 import { checkName, fullName, localName } from './names.js';
 import { must, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
@@ -189,8 +189,12 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
     if (parsed.signal?.aborted) throw parsed.signal.reason;
 
     if (parsed.timeout === 0) {
-      const guard = await this.#acquire(name, full, { ...parsed, signal: undefined });
+      // Granted but lost before it could be handed out (a steal at that very moment): not a timeout.
+      let lost: LockLostError | undefined;
+      const onLost = (kind: LockLostKind, detail: string | undefined): void => void (lost = new LockLostError(full, kind, `${detail ?? kind}, before lock() could return it`));
+      const guard = await this.#acquire(name, full, { ...parsed, signal: undefined }, onLost);
       if (guard) return guard;
+      if (lost) throw lost;
       throw await this.#timeoutError(full, parsed);
     }
     // Made only when the timer fires: an Error captures a stack, which costs more than the whole
@@ -220,6 +224,7 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
     name: string,
     full: string,
     request: Pick<AcquireRequest, 'mode' | 'signal' | 'extra' | 'checked'>,
+    onLost?: (kind: LockLostKind, detail: string | undefined) => void,
   ): Promise<Guard | null> {
     let guard: Guard | undefined;
     let early: [LockLostKind, string | undefined] | undefined;
@@ -234,6 +239,7 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
     grant.check?.();
     if (early) {
       await grant.release().catch(() => {});
+      onLost?.(...early);
       return null;
     }
     let generation: number | undefined;

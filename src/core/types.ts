@@ -22,7 +22,9 @@ export interface LockOptions {
   /**
    * How long to wait, in milliseconds. Mandatory, so no caller deadlocks by accident.
    * `0` makes one attempt; `Infinity` waits for ever (an explicit choice).
-   * On expiry `lock()` rejects with a `LockTimeoutError`.
+   * On expiry `lock()` rejects with a `LockTimeoutError`. With `0`, a lock granted but lost before
+   * `lock()` could return it (another tab's steal at that very moment) rejects with that
+   * `LockLostError`; a waiting `lock()` asks again instead.
    * @example { timeout: 5_000 }
    */
   timeout: number;

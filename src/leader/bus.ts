@@ -3,6 +3,11 @@
  * origin (`scope: 'origin'`), an in-realm bus for realm-scoped ones (the memory backend: elections in
  * other tabs or processes are other elections, and must not hear these). Messages of another protocol
  * version are dropped (messages.ts). Delivery is never to the sender itself, as with BroadcastChannel.
+ *
+ * Back/forward cache: Chromium does not keep a page with an open BroadcastChannel (its
+ * "BroadcastChannel" not-restored reason), so the channel is closed on a `persisted` pagehide and opened
+ * again on the `persisted` pageshow that restores the page, when `onRestore` lets the election catch up
+ * (it asks who leads). Globals are looked up when the bus is made, never at import.
  */
 import type { LockScope } from '../core/types.js';
 import { isLeaderMessage, LEADER_PROTOCOL_VERSION, type LeaderMessage } from './messages.js';
@@ -14,22 +19,37 @@ export interface AnnouncementBus {
 
 const realm = new Map<string, Set<(message: LeaderMessage) => void>>();
 
-export function announcementBus(scope: LockScope, key: string, listener: (message: LeaderMessage) => void): AnnouncementBus {
+export function announcementBus(scope: LockScope, key: string, listener: (message: LeaderMessage) => void, onRestore: () => void = () => {}): AnnouncementBus {
   const channelName = `crosslock:leader:v${LEADER_PROTOCOL_VERSION}:${key}`;
   if (scope === 'origin' && typeof BroadcastChannel === 'function') {
-    const channel = new BroadcastChannel(channelName);
-    channel.onmessage = (event: MessageEvent) => {
-      if (isLeaderMessage(event.data)) listener(event.data);
+    let channel: BroadcastChannel | undefined;
+    const open = (): void => {
+      channel = new BroadcastChannel(channelName);
+      channel.onmessage = (event: MessageEvent) => {
+        if (isLeaderMessage(event.data)) listener(event.data);
+      };
     };
+    open();
+    const page = typeof document !== 'undefined' && typeof addEventListener === 'function';
+    const onHide = (event: PageTransitionEvent): void => {
+      if (event.persisted) channel = void channel?.close();
+    };
+    const onShow = (event: PageTransitionEvent): void => {
+      if (event.persisted && !channel) (open(), onRestore());
+    };
+    if (page) (addEventListener('pagehide', onHide), addEventListener('pageshow', onShow));
     return {
       post(message) {
         try {
-          channel.postMessage(message);
+          channel?.postMessage(message);
         } catch {
           // Closed: nothing to tell any more.
         }
       },
-      close: () => channel.close(),
+      close() {
+        if (page) (removeEventListener('pagehide', onHide), removeEventListener('pageshow', onShow));
+        channel = void channel?.close();
+      },
     };
   }
   // Realm scope (or no BroadcastChannel): listeners of this realm, each message delivered as a task.

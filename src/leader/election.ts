@@ -101,7 +101,8 @@ export class LeaderElection extends EventTarget {
     this.staleAfterMs = msOption('staleAfterMs', o.staleAfterMs, DEFAULT_STALE_AFTER_MS);
     this.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, Math.min(DEFAULT_HEARTBEAT_MS, this.staleAfterMs / 4), this.staleAfterMs / 4);
     this.#manager = manager;
-    this.#bus = announcementBus(manager.scope, `${manager.prefix ?? ''}:${this.name}`, this.#receive);
+    // Restored from the back/forward cache: ask who leads (the view may be long out of date), and say so if it is us.
+    this.#bus = announcementBus(manager.scope, `${manager.prefix ?? ''}:${this.name}`, this.#receive, () => (this.#bus.post({ v, t: 'ask' }), this.#beat()));
     this.#bus.post({ v, t: 'ask' });
     this.#ticker = new Ticker(this.heartbeatMs);
     this.#ticker.subscribe(this.#onTick);

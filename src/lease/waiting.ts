@@ -162,7 +162,10 @@ export class Waiting {
       try {
         decision = await this.hooks.attempt(name, token, entry.mode);
       } catch (error) {
-        if (!entry.done) {
+        // An attempt in flight at a pagehide into the back/forward cache is aborted with the page's
+        // transactions (connection.ts): not the waiter's failure, it rejoins under its new token.
+        if (!entry.done && entry.token !== token) this.hooks.abandon(name, token, entry.mode);
+        else if (!entry.done) {
           this.#remove(name, entry);
           entry.reject(error);
         }

@@ -45,6 +45,21 @@ describe('WebLockManager', () => {
     expect(await a.tryLock('x')).not.toBeNull();
   });
 
+  it('a steal overtaken by another steal before it could be handed out rejects with LockLostError, not a timeout', async () => {
+    const a = manager();
+    const b = new WebLockManager({ prefix: a.prefix! });
+    managers.push(b);
+    await a.lock('warm', { timeout: 0 }).then((g) => g.release()); // both ledgers loaded: the steals race evenly
+    await b.lock('warm', { timeout: 0 }).then((g) => g.release());
+    // Asked in the same task: a's steal is granted, then b's steals it while a's grant is being recorded.
+    const first = a.lock('x', { timeout: 0, steal: true });
+    const second = b.lock('x', { timeout: 0, steal: true });
+    await expect(first).rejects.toMatchObject({ name: 'LockLostError', kind: 'stolen', lockName: `${a.prefix}.x` });
+    const thief = await second;
+    expect((await a.query()).held).toEqual([expect.objectContaining({ name: 'x', clientId: b.clientId })]);
+    await thief.release();
+  });
+
   it('a steal raises the generation, and the robbed holder is poisoned when it takes the lock again', async () => {
     const a = manager();
     const b = new WebLockManager({ prefix: a.prefix! });
@@ -158,6 +173,32 @@ describe('WebLockManager', () => {
     await guard.release();
 
     nulls = Infinity;
+    await expect(locks.lock('y', { timeout: 1000 })).rejects.toMatchObject({ name: 'UnsupportedError' });
+  });
+
+  it('asks again when the browser drops a grant it could not call back (a frozen page: "callback is no longer runnable")', async () => {
+    const locks = manager();
+    const original = navigator.locks.request.bind(navigator.locks);
+    let drops = 1;
+    vi.spyOn(navigator.locks, 'request').mockImplementation(((name: string, options: LockOptions, callback: LockGrantedCallback<unknown>) => {
+      if (drops > 0 && !options.ifAvailable) {
+        drops--;
+        // What Blink does when the callback's context is paused: the request's promise rejects with a plain Error.
+        return Promise.reject(new Error("Failed to execute 'request' on 'LockManager': The provided callback is no longer runnable."));
+      }
+      return original(name, options, callback);
+    }) as typeof navigator.locks.request);
+    const guard = await locks.lock('x', { timeout: 1000 });
+    expect(guard.name).toBe('x');
+    await guard.release();
+    drops = 1;
+    const other = new WebLockManager({ prefix: locks.prefix! });
+    managers.push(other);
+    const victim = await other.lock('s', { timeout: 0 });
+    const thief = await locks.lock('s', { timeout: 0, steal: true });
+    expect(thief.generation).toBeGreaterThan(victim.generation!);
+    await thief.release();
+    drops = Infinity;
     await expect(locks.lock('y', { timeout: 1000 })).rejects.toMatchObject({ name: 'UnsupportedError' });
   });
 

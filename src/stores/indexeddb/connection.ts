@@ -16,7 +16,11 @@
  *   block it, and reopen on the next operation;
  * - an open that stays `blocked` (some other connection refuses to close) fails after `openTimeout`
  *   (`Infinity`: no limit) with `StorageError('blocked')` instead of hanging;
- * - quota and other failures become `StorageError` with the browser's error as `cause`.
+ * - quota and other failures become `StorageError` with the browser's error as `cause`;
+ * - back/forward cache: Chromium evicts a cached page whose transaction holds up another tab's
+ *   ("IgnoreEventAndEvict"; seen on half the navigations of a waiting follower while another tab
+ *   led), so on a `persisted` pagehide the transactions under way are aborted (their callers get
+ *   `StorageError`) and none starts until the page is shown again (`open()` waits for it).
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import { StorageError, UnsupportedError } from '../../core/errors.js';
@@ -32,6 +36,12 @@ export class Connection {
   #conn: IDBPDatabase | undefined;
   #opening: Promise<IDBPDatabase> | undefined;
   #closed = false;
+  /** Transactions under way (`track`). */
+  readonly #live = new Set<{ abort(): void }>();
+  /** Set while the page is in the back/forward cache; resolves when it is shown again. */
+  #hidden: Promise<void> | undefined;
+  #shown: (() => void) | undefined;
+  #unlisten: (() => void) | undefined;
 
   constructor(
     readonly database: string,
@@ -40,11 +50,12 @@ export class Connection {
 
   /** The open connection, if there is one now (transactions can then be created synchronously). */
   get current(): IDBPDatabase | undefined {
-    return this.#conn;
+    return this.#hidden ? undefined : this.#conn;
   }
 
-  /** The connection, opened (and the schema created) on first use. */
+  /** The connection, opened (and the schema created) on first use; in the back/forward cache, once shown again. */
   open(): Promise<IDBPDatabase> {
+    if (this.#hidden) return this.#hidden.then(() => this.open());
     if (this.#conn) return Promise.resolve(this.#conn);
     if (this.#closed) return Promise.reject(this.#closedError());
     this.#opening ??= this.#connect().then(
@@ -56,6 +67,7 @@ export class Connection {
           throw this.#closedError();
         }
         this.#conn = db;
+        this.#unlisten ??= this.#listen();
         return db;
       },
       (error: unknown) => {
@@ -72,8 +84,44 @@ export class Connection {
     db.close();
   }
 
+  /** Keeps `tx` until it ends, to abort it if the page enters the back/forward cache first. */
+  track<T extends { abort(): void; done: Promise<void> }>(tx: T): T {
+    this.#live.add(tx);
+    const ended = (): void => void this.#live.delete(tx);
+    tx.done.then(ended, ended);
+    return tx;
+  }
+
+  #listen(): (() => void) | undefined {
+    if (typeof document === 'undefined' || typeof addEventListener !== 'function') return undefined;
+    const onHide = (event: PageTransitionEvent): void => {
+      if (!event.persisted || this.#hidden) return;
+      this.#hidden = new Promise((resolve) => (this.#shown = resolve));
+      for (const tx of this.#live) {
+        try {
+          tx.abort();
+        } catch {
+          // Finished meanwhile.
+        }
+      }
+      this.#live.clear();
+    };
+    const onShow = (): void => {
+      this.#hidden = undefined;
+      this.#shown?.();
+    };
+    addEventListener('pagehide', onHide);
+    addEventListener('pageshow', onShow);
+    return () => {
+      removeEventListener('pagehide', onHide);
+      removeEventListener('pageshow', onShow);
+      onShow();
+    };
+  }
+
   /** Final: an open under way is closed when it lands, and every later operation fails. */
   close(): void {
+    this.#unlisten?.();
     this.#closed = true;
     this.#conn?.close();
     this.#conn = undefined;

@@ -40,7 +40,7 @@ export class IndexedDbLeaseStore implements LeaseStore {
   async active(): Promise<Array<[string, unknown]>> {
     const db = await this.connection.open();
     try {
-      const index = db.transaction(STORE, 'readonly').store.index(ACTIVE_INDEX);
+      const index = this.connection.track(db.transaction(STORE, 'readonly')).store.index(ACTIVE_INDEX);
       const [keys, values] = await Promise.all([index.getAllKeys(), index.getAll()]);
       return keys.map((key, i): [string, unknown] => [String(key), values[i]]);
     } catch (error) {
@@ -51,7 +51,7 @@ export class IndexedDbLeaseStore implements LeaseStore {
   async sweep(idle: (stored: unknown, name: string) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }> {
     const db = await this.connection.open();
     try {
-      const tx = db.transaction([STORE, META_STORE], 'readwrite', { durability: 'relaxed' });
+      const tx = this.connection.track(db.transaction([STORE, META_STORE], 'readwrite', { durability: 'relaxed' }));
       let cursor = await tx.objectStore(STORE).openCursor(from === undefined ? undefined : IDBKeyRange.lowerBound(from, true));
       let visited = 0;
       let removed = 0;
@@ -85,7 +85,7 @@ export class IndexedDbLeaseStore implements LeaseStore {
   async #transact<R extends RuleResult>(db: IDBPDatabase, items: ReadonlyArray<readonly [string, Rule<R>]>, retry: boolean): Promise<R[]> {
     let tx: Tx;
     try {
-      tx = db.transaction([STORE, META_STORE], 'readwrite', { durability: 'relaxed' }) as Tx;
+      tx = this.connection.track(db.transaction([STORE, META_STORE], 'readwrite', { durability: 'relaxed' })) as Tx;
     } catch (error) {
       // The connection is closing (versionchange, or the browser closed it): reopen once.
       if (retry && (error as Error).name === 'InvalidStateError') {

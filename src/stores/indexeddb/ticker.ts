@@ -44,7 +44,30 @@ export class Ticker {
     for (const listener of [...this.#listeners]) listener();
   };
 
+  /**
+   * Ticks until the returned function is called, except while the page is in the back/forward cache
+   * (from a `persisted` pagehide to the pageshow that restores it): a tick delivered to a cached page
+   * may get it evicted ("IgnoreEventAndEvict"), and a cached page has nothing to renew.
+   */
   #start(): () => void {
+    let end = this.#run();
+    if (typeof document === 'undefined' || typeof addEventListener !== 'function') return end;
+    const onHide = (event: PageTransitionEvent): void => {
+      if (event.persisted) (end(), (end = () => {}));
+    };
+    const onShow = (event: PageTransitionEvent): void => {
+      if (event.persisted) (end(), (end = this.#run()));
+    };
+    addEventListener('pagehide', onHide);
+    addEventListener('pageshow', onShow);
+    return () => {
+      removeEventListener('pagehide', onHide);
+      removeEventListener('pageshow', onShow);
+      end();
+    };
+  }
+
+  #run(): () => void {
     const worker = workerTicks(this.interval, this.#tick);
     if (worker) return worker;
     const timer = setInterval(this.#tick, this.interval);

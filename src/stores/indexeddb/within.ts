@@ -20,7 +20,7 @@ export async function within<R>(store: Connection, stores: string[], mode: IDBTr
   }
   let tx: Transaction;
   try {
-    tx = db.transaction(stores, mode);
+    tx = store.track(db.transaction(stores, mode));
   } catch (error) {
     throw storageError(error, 'start a transaction');
   }
