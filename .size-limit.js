@@ -9,7 +9,9 @@
 // The budgets are the sizes measured when they were set plus ~100 bytes: they stop growth. Last set by
 // issue 11 (per-entry leases, record versions, warnings, sweeping, hand-out checks: +0.3 kB core,
 // +1.6 kB with the lease backend; then sweeping the Web Locks ledger and staying in the back/forward
-// cache: +130 B with the lease backend, +240 B with everything; see the README's Performance section). They are
+// cache: +130 B with the lease backend, +240 B with everything; see the README's Performance section; then,
+// by issue 12, a page entering the back/forward cache aborts its transactions and stops its ticks, so
+// Chromium does not evict it: +170 B with the lease backend, +140 B FencedStore, +90 B leader). They are
 // NOT the targets of issue 7 (core at load ≤ 2 kB, with the IndexedDB fallback ≤ 5 kB), which the
 // README's Performance section compares with, and which this contract does not meet today.
 const lazyChunksExternal = {
@@ -26,10 +28,10 @@ const withFallback = { ...core, 'dist/indexeddb.js': '{ IndexedDbLockManager }' 
 export default [
   { name: 'core at load: contract + WebLockManager + platformDefault', import: core, modifyEsbuildConfig: atLoad, gzip: true, limit: '4220 B' },
   { name: 'core at load (brotli)', import: core, modifyEsbuildConfig: atLoad, brotli: true, limit: '3870 B' },
-  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '11510 B' },
-  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '10520 B' },
-  { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '12950 B' },
+  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '11780 B' },
+  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '10760 B' },
+  { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '13250 B' },
   { name: 'crosslock/memory: MemoryLockManager', import: { 'dist/memory.js': '{ MemoryLockManager }' }, gzip: true, limit: '3520 B' },
-  { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3250 B' },
-  { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4460 B' },
+  { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3430 B' },
+  { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4700 B' },
 ];
