@@ -117,6 +117,8 @@ export class Actor {
         } catch (error) {
           // Another steal took it before this one could be handed out.
           if ((error as Error)?.name === 'LockLostError') return void calls.push({ ...base, settledAt: now(), outcome: 'lost' });
+          // The browser dropped the grant (this page could not run the callback then): a steal is not repeated.
+          if ((error as Error)?.name === 'LockTimeoutError') return void calls.push({ ...base, settledAt: now(), outcome: 'timeout' });
           throw error;
         }
         calls.push({ ...base, settledAt: now(), outcome: 'granted', generation: guard.generation! });

@@ -171,7 +171,9 @@ export class LeaderElection extends EventTarget {
       () => new LeadershipEndedError('resigned', this.name),
       () => void this.#sure(current),
     );
-    const current: Leading = { ...made, release: undefined, beatAt: t };
+    // Sure of it since the last moment this election knows it ran (its last tick), not since now: a
+    // page frozen between the grant and here may already have been stolen from.
+    const current: Leading = { ...made, release: undefined, beatAt: Math.min(t, this.#lastTick) };
     this.#leading = current;
     guard.signal.addEventListener('abort', () => void this.#end(current, guard.signal.reason), { once: true });
     this.#beat();
@@ -181,6 +183,7 @@ export class LeaderElection extends EventTarget {
   #end(current: Leading, reason: unknown): Promise<void> {
     if (!current.release) {
       current.release = Promise.resolve(); // ended: re-entrant checks (the abort's listeners read the signal) see it
+      if (this.#leading === current) this.#leading = undefined; // an abort listener may lead() again at once
       current.controller.abort(reason instanceof LockLostError || reason instanceof LeadershipEndedError ? reason : new LeadershipEndedError('resigned', this.name));
       if (this.#leading === current) this.#leading = undefined;
       const gone: LeaderMessage = { v, t: 'gone', clientId: this.#manager.clientId, term: current.leadership.term };
@@ -200,7 +203,8 @@ export class LeaderElection extends EventTarget {
    */
   #sure(current: Leading): boolean {
     if (current.release) return false;
-    if (now() - current.beatAt < this.staleAfterMs - this.heartbeatMs) return true;
+    // Only Web Locks leaders are stolen from; a lease's own deadline is checked by its guard.
+    if (this.#manager.backend !== 'web-locks' || now() - current.beatAt < this.staleAfterMs - this.heartbeatMs) return true;
     void this.#end(current, new LeadershipEndedError('stale', this.name));
     return false;
   }
@@ -238,6 +242,9 @@ export class LeaderElection extends EventTarget {
   };
 
   async #check(): Promise<void> {
+    // Called by the recheck timer too: a follower that was not running is not healthy, whoever calls.
+    const t = now();
+    if (missedTicks(t - this.#lastTick, this.heartbeatMs)) this.#healthySince = t;
     this.#checking = true;
     try {
       const { held, pending } = await this.#manager.query();
@@ -255,7 +262,7 @@ export class LeaderElection extends EventTarget {
       const wait = takeOverIn({ now: now(), beatAt: this.#view.beatAt, healthySince: this.#healthySince, first, stoleAt: this.#stoleAt, steals: this.#steals, staleAfterMs: this.staleAfterMs });
       if (wait === 0) this.#waiting!.abort();
       // Due before the next tick: check again at that moment (a tick would be up to a heartbeat late).
-      else if (wait < this.heartbeatMs && !this.#recheck) this.#recheck = setTimeout(() => ((this.#recheck = undefined), this.#checking || void this.#check()), wait);
+      else if (wait < this.heartbeatMs && !this.#recheck && !this.#closer.signal.aborted) this.#recheck = setTimeout(() => ((this.#recheck = undefined), this.#checking || void this.#check()), wait);
     } catch {
       // The manager closed or its storage failed: the next tick checks again.
     } finally {

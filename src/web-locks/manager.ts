@@ -121,10 +121,12 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
     return new Promise<Grant | null>((resolve, reject) => {
       let letGo!: () => void;
       const holding = new Promise<void>((r) => (letGo = r));
-      // Not granted. Fine for ifAvailable; for a waiting request or a steal, ask again, a bounded number of times.
+      // Not granted. Fine for ifAvailable; a steal is not repeated (it was decided at one moment, by
+      // rules the caller applied then: a steal now might take the lock from a healthy new holder); a
+      // waiting request asks again, a bounded number of times (its signal still bounds it, close() too).
       const notGranted = (): void => {
         requests.delete(entry);
-        if (!signal && !steal) resolve(null);
+        if (!signal) resolve(null);
         else if (nullGrants + 1 < MAX_NULL_GRANTS) resolve(this.acquire(request, nullGrants + 1));
         else reject(new UnsupportedError(`navigator.locks answered ${MAX_NULL_GRANTS} requests for "${name}" with no lock`));
       };
@@ -154,11 +156,12 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
         // browsers reject with a plain AbortError, so pass on the signal's real reason.
         if (entry.held) lost('stolen', `by a steal (${error?.name})`);
         else if (signal?.aborted) reject(signal.reason);
-        else if (error?.name === 'AbortError') reject(error);
         // Granted while this page could not run callbacks (frozen, or entering the back/forward
         // cache): Blink drops the grant and rejects with a plain Error, "The provided callback is no
         // longer runnable" (seen by the chaos suite, 2 in 20,000 steps). The lock was never ours.
-        else notGranted();
+        // Any other error (SecurityError, InvalidStateError of a detached frame...) is the caller's.
+        else if (error?.name === 'Error') notGranted();
+        else reject(error);
       });
     });
   }

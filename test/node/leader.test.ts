@@ -151,9 +151,16 @@ describe('LeaderElection (memory backend)', () => {
     expect(b.e.leader).toBeNull();
   });
 
-  it('a leader that did not run for staleAfterMs - heartbeatMs (frozen, thread blocked) steps down the moment it reads its signal', async () => {
-    const a = election('wallet', { heartbeatMs: 100, staleAfterMs: 1000 });
-    const b = election('wallet', { heartbeatMs: 100, staleAfterMs: 1000 });
+  it('a Web Locks leader that did not run for staleAfterMs - heartbeatMs (frozen, thread blocked) steps down the moment it reads its signal', async () => {
+    // Only Web Locks leaders can be stolen from: the memory backend, calling itself that, stands in.
+    const stealable = (): MemoryLockManager => Object.defineProperty(new MemoryLockManager({ space, prefix: 'w' }), 'backend', { value: 'web-locks' });
+    const make = () => {
+      const manager = stealable();
+      const e = new LeaderElection(manager, 'wallet', { heartbeatMs: 100, staleAfterMs: 1000 });
+      open.push(manager, e);
+      return { manager, e };
+    };
+    const [a, b] = [make(), make()];
     const lead = await a.e.lead();
     const next = b.e.lead();
     await pass(800); // beats every 100 ms (the last one now): sure all along
@@ -170,5 +177,14 @@ describe('LeaderElection (memory backend)', () => {
     // It let the lock go: the follower leads, with a higher term.
     const second = await next;
     expect(second.term).toBeGreaterThan(lead.term);
+  });
+
+  it('a lease-style leader (not Web Locks) is not stepped down by the election: its lease is what lapses', async () => {
+    const a = election('wallet', { heartbeatMs: 100, staleAfterMs: 1000 });
+    const lead = await a.e.lead();
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(performance.now() + 5000);
+    expect(a.e.isLeader).toBe(true);
+    expect(lead.signal.aborted).toBe(false);
+    clock.mockRestore();
   });
 });

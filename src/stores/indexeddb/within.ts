@@ -34,7 +34,9 @@ export async function within<R>(store: Connection, stores: string[], mode: IDBTr
       // Already finished or aborted.
     }
     tx.done.catch(() => {});
-    throw error;
+    // The transaction was aborted under `fn` (the page entered the back/forward cache, connection.ts):
+    // a storage failure, not the caller's own abort.
+    throw (error as Error | undefined)?.name === 'AbortError' ? storageError(error, `use "${stores.join('", "')}"`) : error;
   }
   try {
     await tx.done;
