@@ -2,6 +2,18 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MAX_STEAL_BACKOFF, mayTakeOver, missedTicks, takeOverIn, type StealInput } from './steal.js';
 
+/** Any follower state; `first` as given. */
+const inputs = (first: fc.Arbitrary<boolean>): fc.Arbitrary<StealInput> =>
+  fc.record({
+    now: fc.integer({ min: 0, max: 1e9 }),
+    beatAt: fc.integer({ min: -1e9, max: 1e9 }),
+    healthySince: fc.integer({ min: -1e9, max: 1e9 }),
+    first,
+    stoleAt: fc.oneof(fc.constant(-Infinity), fc.integer({ min: -1e9, max: 1e9 })),
+    steals: fc.nat(100),
+    staleAfterMs: fc.integer({ min: 1, max: 1e6 }),
+  });
+
 const base: StealInput = { now: 100_000, beatAt: 89_000, healthySince: 0, first: true, stoleAt: -Infinity, steals: 0, staleAfterMs: 10_000 };
 
 describe('mayTakeOver', () => {
@@ -22,15 +34,7 @@ describe('mayTakeOver', () => {
   it('property: never while the leader beat within staleAfterMs, never when not first, never from an unhealthy follower', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          now: fc.integer({ min: 0, max: 1e9 }),
-          beatAt: fc.integer({ min: -1e9, max: 1e9 }),
-          healthySince: fc.integer({ min: -1e9, max: 1e9 }),
-          first: fc.boolean(),
-          stoleAt: fc.oneof(fc.constant(-Infinity), fc.integer({ min: -1e9, max: 1e9 })),
-          steals: fc.nat(100),
-          staleAfterMs: fc.integer({ min: 1, max: 1e6 }),
-        }),
+        inputs(fc.boolean()),
         (i) => {
           if (!mayTakeOver(i)) return;
           expect(i.first).toBe(true);
@@ -53,15 +57,7 @@ describe('mayTakeOver', () => {
   it('property: takeOverIn is exact: allowed at now + wait (nothing else changing), not a ms before', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          now: fc.integer({ min: 0, max: 1e9 }),
-          beatAt: fc.integer({ min: -1e9, max: 1e9 }),
-          healthySince: fc.integer({ min: -1e9, max: 1e9 }),
-          first: fc.constant(true),
-          stoleAt: fc.oneof(fc.constant(-Infinity), fc.integer({ min: -1e9, max: 1e9 })),
-          steals: fc.nat(100),
-          staleAfterMs: fc.integer({ min: 1, max: 1e6 }),
-        }),
+        inputs(fc.constant(true)),
         (i) => {
           const wait = takeOverIn(i);
           expect(mayTakeOver({ ...i, now: i.now + wait })).toBe(true);
