@@ -51,7 +51,7 @@ export function startSync(tab: string, locks: LockManager, store: FencedStore<un
       };
       sync();
       const timer = setInterval(sync, SYNC_EVERY_MS);
-      await new Promise((resolve) => lead.signal.addEventListener('abort', resolve, { once: true }));
+      if (!lead.signal.aborted) await new Promise((resolve) => lead.signal.addEventListener('abort', resolve, { once: true }));
       clearInterval(timer);
       sync(); // a late write, as a thawed leader's would be: refused if another tab leads now
       current = undefined;

@@ -117,6 +117,24 @@ for (const backend of ['web-locks', 'indexeddb'] as const) {
       await verify([throttled!, ...followers]);
     });
 
+    test('preferVisible: a hidden leader keeps leading among hidden tabs, and hands off once a visible tab waits', async ({ tabs }) => {
+      const [a] = await tabs.open(1, `${PAGE}&prefer`, 'leaderTab');
+      const first = await a!.evaluate(() => window.leaderTab.leads());
+      await a!.evaluate(() => window.leaderTab.setHidden(true));
+      const [b] = await tabs.open(1, `${PAGE}&prefer&hidden`, 'leaderTab');
+      // b waits in the queue (hidden): no handoff among hidden tabs.
+      await expect.poll(() => b!.evaluate(() => window.leaderTab.waiting())).toBe(1);
+      expect(await a!.evaluate(() => window.leaderTab.isLeader())).toBe(true);
+      // A visible tab starts waiting: the hidden leader hands off; b (hidden) gets the lock first and hands off too.
+      const [c] = await tabs.open(1, `${PAGE}&prefer`, 'leaderTab');
+      const term = await c!.evaluate(() => window.leaderTab.leads());
+      expect(term).toBeGreaterThan(first);
+      expect(await a!.evaluate(() => window.leaderTab.lastLeadership())).toMatchObject({ aborted: true, reason: 'LeadershipEndedError', kind: 'handed-off' });
+      expect(await a!.evaluate(() => window.leaderTab.ends()[0])).toEqual({ term: first, reason: 'LeadershipEndedError:handed-off' });
+      expect(await a!.evaluate(() => window.leaderTab.isLeader())).toBe(false);
+      await verify([a!, b!, c!]);
+    });
+
     test('3 tabs opened at once: one leader', async ({ tabs }) => {
       const pages = await open(tabs, 3, backend);
       const { term } = await leaderOf(pages);

@@ -20,7 +20,7 @@ function crosslock(name: string, manager: () => LockManager): LeaderAdapter {
         for (;;) {
           const leadership = await election.lead();
           onLeader();
-          await new Promise((resolve) => leadership.signal.addEventListener('abort', resolve, { once: true }));
+          if (!leadership.signal.aborted) await new Promise((resolve) => leadership.signal.addEventListener('abort', resolve, { once: true }));
         }
       })();
       return { isLeader: () => election.isLeader };

@@ -6,7 +6,8 @@
  * `beat:<term>:<clientId>:<n>` every 100 ms while its signal is not aborted, through one FencedStore.
  * The spec reads that ledger back from IndexedDB to check that terms only go up and that no two
  * leaders' writes landed in one term. Every promise the page starts is counted, and `drain()` reports
- * how many settled. `?throttled` stubs the page's timers (see below).
+ * how many settled. `?throttled` stubs the page's timers (see below); `?prefer` sets `preferVisible`;
+ * `?hidden` makes the page look hidden from the start.
  */
 import { platformDefault, type LockManager } from '../../src/index.js';
 import { FencedStore } from '../../src/fenced.js';
@@ -26,7 +27,15 @@ if (params.has('throttled')) {
   window.setTimeout = (() => 0) as never;
   window.setInterval = (() => 0) as never;
 }
-const options = { heartbeatMs: Number(params.get('hb') ?? 250), staleAfterMs: Number(params.get('stale') ?? 2000) };
+const options = { heartbeatMs: Number(params.get('hb') ?? 250), staleAfterMs: Number(params.get('stale') ?? 2000), preferVisible: params.has('prefer') };
+
+/** Makes this page hidden or visible as far as its scripts can tell (headless pages are always visible). */
+function setHidden(hidden: boolean): void {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+if (params.has('hidden')) setHidden(true);
 const store = new FencedStore<LedgerEntry>({ namespace: 'leader' });
 const started: Array<Promise<unknown>> = [];
 let settled = 0;
@@ -88,7 +97,7 @@ async function campaign(): Promise<void> {
     const timer = setInterval(() => {
       if (!lead.signal.aborted && !quiet) void write(lead, `beat:${lead.term}:${id}:${n++}`);
     }, 100);
-    await new Promise((resolve) => lead.signal.addEventListener('abort', resolve, { once: true }));
+    if (!lead.signal.aborted) await new Promise((resolve) => lead.signal.addEventListener('abort', resolve, { once: true }));
     clearInterval(timer);
     const reason = lead.signal.reason as { name: string; kind?: string };
     ends.push({ term: lead.term, reason: `${reason.name}${reason.kind ? `:${reason.kind}` : ''}` });
@@ -111,8 +120,19 @@ const leaderTab = {
   leader: () => election?.leader ?? null,
   /** Resolves once this tab leads: its term. */
   leads: (): Promise<number> => (election?.isLeader && last ? Promise.resolve(last.term) : new Promise((resolve) => leading.push(resolve))),
+  setHidden,
+  /** How many requests wait for the election's lock (from this tab's manager). */
+  waiting: async () => (await isReady, (await manager!.query()).pending.filter((l) => l.name === 'wallet').length),
   /** The last leadership's term, whether its signal is aborted, and with what. */
-  lastLeadership: () => (last ? { term: last.term, aborted: last.signal.aborted, reason: last.signal.aborted ? (last.signal.reason as Error).name : undefined } : undefined),
+  lastLeadership: () =>
+    last
+      ? {
+          term: last.term,
+          aborted: last.signal.aborted,
+          reason: last.signal.aborted ? (last.signal.reason as Error).name : undefined,
+          kind: last.signal.aborted ? (last.signal.reason as { kind?: string }).kind : undefined,
+        }
+      : undefined,
   ends: () => ends,
   /**
    * Stops the ledger's write loop and waits for the writes under way: a page stopped in the debugger

@@ -38,6 +38,7 @@ import { leadership, type Leadership } from './leadership.js';
 import { LEADER_PROTOCOL_VERSION as v, type LeaderMessage } from './messages.js';
 import { missedTicks, takeOverIn } from './steal.js';
 import { checked, EMPTY_VIEW, observe, sameLeader, type LeaderInfo, type View } from './view.js';
+import { shouldHandOff } from './visible.js';
 
 /** A leadership under way: the object handed out, its signal's controller, and its release once ended. */
 interface Leading {
@@ -56,6 +57,12 @@ export interface LeaderElectionOptions {
   heartbeatMs?: number;
   /** How long a Web Locks leader may go without a beat before a follower takes over, ms. Default 10,000. */
   staleAfterMs?: number;
+  /**
+   * Prefer a visible tab as leader (default `false`): a hidden leader hands off (its leadership ends with
+   * `LeadershipEndedError('handed-off')`; call `lead()` again to follow) when a visible follower waits.
+   * Leadership moves only by that handoff, never by two leaders overlapping (visible.ts).
+   */
+  preferVisible?: boolean;
 }
 
 /** The `change` event: `leader` is who leads now (`null`: nobody known). */
@@ -77,7 +84,10 @@ export class LeaderElection extends EventTarget {
   readonly name: string;
   readonly heartbeatMs: number;
   readonly staleAfterMs: number;
+  readonly preferVisible: boolean;
   readonly #manager: LockManager;
+  /** Visible followers heard from (preferVisible): clientId → when. */
+  readonly #visible = new Map<string, number>();
   readonly #bus: AnnouncementBus;
   readonly #ticker: Ticker;
   readonly #closer = new AbortController();
@@ -96,7 +106,9 @@ export class LeaderElection extends EventTarget {
   constructor(manager: LockManager, name: string, options: LeaderElectionOptions = {}) {
     super();
     if (typeof manager?.lock !== 'function' || typeof manager.query !== 'function') throw new TypeError('LeaderElection needs a crosslock LockManager');
-    const o = checkObject(options, ['heartbeatMs', 'staleAfterMs'], 'new LeaderElection()');
+    const o = checkObject(options, ['heartbeatMs', 'staleAfterMs', 'preferVisible'], 'new LeaderElection()');
+    must('preferVisible', o.preferVisible, o.preferVisible === undefined || typeof o.preferVisible === 'boolean', 'a boolean');
+    this.preferVisible = o.preferVisible === true;
     this.name = checkName(name);
     this.staleAfterMs = msOption('staleAfterMs', o.staleAfterMs, DEFAULT_STALE_AFTER_MS);
     this.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, Math.min(DEFAULT_HEARTBEAT_MS, this.staleAfterMs / 4), this.staleAfterMs / 4);
@@ -106,6 +118,10 @@ export class LeaderElection extends EventTarget {
     this.#bus.post({ v, t: 'ask' });
     this.#ticker = new Ticker(this.heartbeatMs);
     this.#ticker.subscribe(this.#onTick);
+    if (this.preferVisible && typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', this.#onVisibility);
+      this.#closer.signal.addEventListener('abort', () => document.removeEventListener('visibilitychange', this.#onVisibility), { once: true });
+    }
   }
 
   /** Who leads, as far as this election knows (its own leadership at once; others' from their beats). */
@@ -131,6 +147,7 @@ export class LeaderElection extends EventTarget {
     signal?.throwIfAborted();
     for (;;) {
       const wait = (this.#waiting = new AbortController());
+      this.#sayVisible();
       let guard: LockGuard | null = null;
       let stole = false;
       try {
@@ -143,6 +160,11 @@ export class LeaderElection extends EventTarget {
         stole = !!guard;
       } finally {
         this.#waiting = undefined;
+      }
+      // preferVisible: a hidden follower granted the lock while a visible one waits passes it straight on.
+      if (guard && !stole && this.#handsOff()) {
+        await guard.release().catch(() => {});
+        continue;
       }
       if (guard) return this.#become(guard, stole);
     }
@@ -178,6 +200,26 @@ export class LeaderElection extends EventTarget {
     guard.signal.addEventListener('abort', () => void this.#end(current, guard.signal.reason), { once: true });
     this.#beat();
     return made.leadership;
+  }
+
+  #onVisibility = (): void => {
+    if (this.#leading) this.#considerHandOff();
+    else this.#sayVisible();
+  };
+
+  /** A waiting follower whose page is visible says so (preferVisible), when it starts waiting, becomes visible, and on every tick. */
+  #sayVisible(): void {
+    if (this.preferVisible && this.#waiting && !hidden()) this.#bus.post({ v, t: 'visible', clientId: this.#manager.clientId });
+  }
+
+  #handsOff(): boolean {
+    return this.preferVisible && shouldHandOff({ hidden: hidden(), visible: this.#visible, now: now(), freshMs: 2.5 * this.heartbeatMs });
+  }
+
+  /** A hidden leader hands off to a visible follower that still waits (visible.ts). */
+  #considerHandOff(): void {
+    const current = this.#leading;
+    if (current && this.#handsOff()) void this.#end(current, new LeadershipEndedError('handed-off', this.name));
   }
 
   #end(current: Leading, reason: unknown): Promise<void> {
@@ -223,7 +265,12 @@ export class LeaderElection extends EventTarget {
 
   #receive = (message: LeaderMessage): void => {
     if (message.t === 'ask') this.#beat();
-    else this.#see(observe(this.#view, message, now()));
+    else if (message.t === 'visible') {
+      if (!this.preferVisible) return;
+      this.#visible.set(message.clientId, now());
+      if (this.#visible.size > 64) this.#visible.delete(this.#visible.keys().next().value!); // bounded
+      this.#considerHandOff();
+    } else this.#see(observe(this.#view, message, now()));
   };
 
   #see(next: View): void {
@@ -237,6 +284,7 @@ export class LeaderElection extends EventTarget {
     if (missedTicks(t - this.#lastTick, this.heartbeatMs)) this.#healthySince = t;
     this.#lastTick = t;
     if (this.#leading) return this.#beat();
+    this.#sayVisible(); // on every tick: the leader checks its queue each time it hears it
     // Beats late: check the lock (who holds it, who is first in line), at most one check at a time.
     if ((this.#view.leader || this.#waiting) && t - this.#view.beatAt > 2.5 * this.heartbeatMs && !this.#checking) void this.#check();
   };
@@ -272,3 +320,5 @@ export class LeaderElection extends EventTarget {
 }
 
 const now = (): number => performance.now();
+/** Whether this realm is a hidden page (a worker has no page: never hidden). */
+const hidden = (): boolean => typeof document !== 'undefined' && document.visibilityState === 'hidden';

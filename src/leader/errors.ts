@@ -8,9 +8,10 @@
  * Why a leadership ended without being told it was lost: the leader resigned, its election was closed,
  * or it was `stale`: it could not announce itself for nearly `staleAfterMs` (frozen, or its thread
  * blocked), long enough that a follower may have taken over, so it stepped down rather than act on a
- * belief it could not check.
+ * belief it could not check; or `handed-off`: with `preferVisible`, a hidden leader gave way to a visible
+ * follower waiting for the lock.
  */
-export type LeadershipEndKind = 'resigned' | 'closed' | 'stale';
+export type LeadershipEndKind = 'resigned' | 'closed' | 'stale' | 'handed-off';
 
 /** The reason a `Leadership.signal` aborts with when the leader resigned or closed its election. */
 export class LeadershipEndedError extends Error {

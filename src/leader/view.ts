@@ -32,7 +32,7 @@ export const EMPTY_VIEW: View = { leader: null, beatAt: -Infinity };
 
 export function observe(view: View, message: LeaderMessage, now: number): View {
   const current = view.leader;
-  if (message.t === 'ask') return view;
+  if (message.t === 'ask' || message.t === 'visible') return view;
   if (message.t === 'gone') {
     return current && current.clientId === message.clientId && current.term === message.term ? { leader: null, beatAt: view.beatAt } : view;
   }

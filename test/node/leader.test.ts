@@ -136,6 +136,11 @@ describe('LeaderElection (memory backend)', () => {
     expect(() => new LeaderElection(manager, 'x', { nope: 1 } as object)).toThrow(expect.objectContaining({ name: 'InvalidOptionError' }));
     expect(() => new LeaderElection({} as MemoryLockManager, 'x')).toThrow(TypeError);
     expect(() => new LeaderElection(manager, '')).toThrow(expect.objectContaining({ name: 'InvalidLockNameError' }));
+    expect(() => new LeaderElection(manager, 'x', { preferVisible: 'yes' } as object)).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'preferVisible' }));
+    // Where there is no page (Node, a worker), preferVisible has nothing to prefer: accepted, inert.
+    const inert = new LeaderElection(manager, 'x', { preferVisible: true });
+    open.push(inert);
+    expect(inert.preferVisible).toBe(true);
   });
 
   it('a leadership whose guard the app released itself ends at the next beat, and says so', async () => {
