@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 const crosslock = await import('crosslock');
 const { MemoryLockManager } = await import('crosslock/memory');
 const { FencedStore } = await import('crosslock/fenced');
-for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader']) {
+for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader', 'service']) {
   assert.ok(existsSync(new URL(`../dist/${entry}.d.ts`, import.meta.url)), `dist/${entry}.d.ts was not emitted`);
 }
 assert.equal(typeof FencedStore, 'function');
@@ -38,4 +38,11 @@ assert.equal(election.isLeader, true);
 assert.equal(typeof leadership.term, 'number');
 await election.close();
 assert.equal(leadership.signal.aborted, true);
-console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb); a leader elected`);
+const { serve, connect } = await import('crosslock/service');
+const host = serve('counter', { add: (a, b) => a + b }, { manager: locks });
+const client = connect('counter', { manager: locks });
+assert.equal(await client.remote.add(2, 3), 5);
+assert.equal(client.host?.epoch, host.context?.epoch);
+await client.close();
+await host.close();
+console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb); a leader elected; a service called`);

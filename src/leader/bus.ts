@@ -1,32 +1,35 @@
 /**
- * The announcement bus of one election name: a BroadcastChannel for managers that exclude across an
- * origin (`scope: 'origin'`), an in-realm bus for realm-scoped ones (the memory backend: elections in
- * other tabs or processes are other elections, and must not hear these). Messages of another protocol
- * version are dropped (messages.ts). Delivery is never to the sender itself, as with BroadcastChannel.
+ * A scoped message bus of one channel name: a BroadcastChannel for managers that exclude across an
+ * origin (`scope: 'origin'`), an in-realm bus for realm-scoped ones (the memory backend: elections or
+ * services in other tabs or processes are other ones, and must not hear these). Messages that fail the
+ * bus's check (another protocol version, malformed) are dropped. Delivery is never to the sender itself,
+ * as with BroadcastChannel. Used by the leader election (its announcements) and by crosslock/service.
  *
  * Back/forward cache: Chromium does not keep a page with an open BroadcastChannel (its
  * "BroadcastChannel" not-restored reason), so the channel is closed on a `persisted` pagehide and opened
- * again on the `persisted` pageshow that restores the page, when `onRestore` lets the election catch up
- * (it asks who leads). Globals are looked up when the bus is made, never at import.
+ * again on the `persisted` pageshow that restores the page, when `onRestore` lets the owner catch up.
+ * Globals are looked up when the bus is made, never at import.
  */
 import type { LockScope } from '../core/types.js';
 import { isLeaderMessage, LEADER_PROTOCOL_VERSION, type LeaderMessage } from './messages.js';
 
-export interface AnnouncementBus {
-  post(message: LeaderMessage): void;
+export interface Bus<M> {
+  post(message: M): void;
   close(): void;
 }
 
-const realm = new Map<string, Set<(message: LeaderMessage) => void>>();
+/** The election's bus: leader messages. */
+export type AnnouncementBus = Bus<LeaderMessage>;
 
-export function announcementBus(scope: LockScope, key: string, listener: (message: LeaderMessage) => void, onRestore: () => void = () => {}): AnnouncementBus {
-  const channelName = `crosslock:leader:v${LEADER_PROTOCOL_VERSION}:${key}`;
+const realm = new Map<string, Set<(message: unknown) => void>>();
+
+export function scopedBus<M>(scope: LockScope, channelName: string, check: (data: unknown) => data is M, listener: (message: M) => void, onRestore: () => void = () => {}): Bus<M> {
   if (scope === 'origin' && typeof BroadcastChannel === 'function') {
     let channel: BroadcastChannel | undefined;
     const open = (): void => {
       channel = new BroadcastChannel(channelName);
       channel.onmessage = (event: MessageEvent) => {
-        if (isLeaderMessage(event.data)) listener(event.data);
+        if (check(event.data)) listener(event.data);
       };
     };
     open();
@@ -52,18 +55,28 @@ export function announcementBus(scope: LockScope, key: string, listener: (messag
       },
     };
   }
-  // Realm scope (or no BroadcastChannel): listeners of this realm, each message delivered as a task.
+  // Realm scope (or no BroadcastChannel): listeners of this realm, each message delivered as a microtask
+  // (structured-cloned, as a channel would: a receiver never shares an object with its sender).
   let listeners = realm.get(channelName);
   if (!listeners) realm.set(channelName, (listeners = new Set()));
   const group = listeners;
-  group.add(listener);
+  const own = (message: unknown): void => {
+    if (check(message)) listener(message);
+  };
+  group.add(own);
   return {
     post(message) {
-      for (const other of group) if (other !== listener) queueMicrotask(() => group.has(other) && other(message));
+      const copy = structuredClone(message);
+      for (const other of group) if (other !== own) queueMicrotask(() => group.has(other) && other(copy));
     },
     close() {
-      group.delete(listener);
+      group.delete(own);
       if (group.size === 0 && realm.get(channelName) === group) realm.delete(channelName);
     },
   };
+}
+
+/** The announcement bus of one election name (messages.ts). */
+export function announcementBus(scope: LockScope, key: string, listener: (message: LeaderMessage) => void, onRestore: () => void = () => {}): AnnouncementBus {
+  return scopedBus(scope, `crosslock:leader:v${LEADER_PROTOCOL_VERSION}:${key}`, isLeaderMessage, listener, onRestore);
 }

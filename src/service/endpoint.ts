@@ -1,0 +1,76 @@
+/**
+ * comlink endpoints that carry comlink's own messages through the service protocol instead of a port.
+ *
+ * - `HostEndpoint`: what `expose()` listens on, at a host. `deliver()` hands it one request with the
+ *   function that sends its answer back to whoever asked (a port, or the channel addressed to a client);
+ *   the answer is matched to the request by comlink's message `id`.
+ * - `ClientEndpoint`: what `wrap()` talks to, at a client, for the client's whole life: `postMessage`
+ *   gives each request to the client (which queues, sends, re-sends or fails it: calls.ts), and
+ *   `receive()` hands comlink an answer, real or made up (a `ServiceGoneError`, a timeout).
+ */
+import type { Endpoint } from 'comlink';
+import type { ComlinkMessage } from './messages.js';
+
+type Listener = EventListenerOrEventListenerObject;
+
+class Listeners {
+  readonly #listeners = new Set<Listener>();
+  add(type: string, listener: Listener): void {
+    if (type === 'message') this.#listeners.add(listener);
+  }
+  remove(type: string, listener: Listener): void {
+    if (type === 'message') this.#listeners.delete(listener);
+  }
+  emit(data: ComlinkMessage): void {
+    const event = { data } as MessageEvent;
+    for (const listener of [...this.#listeners]) (typeof listener === 'function' ? listener(event) : listener.handleEvent(event));
+  }
+}
+
+export class HostEndpoint implements Endpoint {
+  readonly #listeners = new Listeners();
+  readonly #answers = new Map<string, (message: ComlinkMessage, transfer: Transferable[]) => void>();
+
+  /** One request in; `answer` sends its reply back. */
+  deliver(message: ComlinkMessage, answer: (message: ComlinkMessage, transfer: Transferable[]) => void): void {
+    this.#answers.set(message.id, answer);
+    this.#listeners.emit(message);
+  }
+
+  postMessage(message: ComlinkMessage, transfer: Transferable[] = []): void {
+    const answer = this.#answers.get(message.id);
+    this.#answers.delete(message.id);
+    answer?.(message, transfer);
+  }
+
+  addEventListener(type: string, listener: Listener): void {
+    this.#listeners.add(type, listener);
+  }
+
+  removeEventListener(type: string, listener: Listener): void {
+    this.#listeners.remove(type, listener);
+  }
+}
+
+export class ClientEndpoint implements Endpoint {
+  readonly #listeners = new Listeners();
+
+  constructor(private readonly request: (message: ComlinkMessage, transfer: Transferable[]) => void) {}
+
+  postMessage(message: ComlinkMessage, transfer: Transferable[] = []): void {
+    this.request(message, transfer);
+  }
+
+  /** An answer for comlink (it resolves or rejects the call whose `id` it carries). */
+  receive(message: ComlinkMessage): void {
+    this.#listeners.emit(message);
+  }
+
+  addEventListener(type: string, listener: Listener): void {
+    this.#listeners.add(type, listener);
+  }
+
+  removeEventListener(type: string, listener: Listener): void {
+    this.#listeners.remove(type, listener);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Errors cross the boundary as themselves. comlink sends what a host method throws through its `'throw'`
+ * transfer handler, which keeps only `message`, `name` and `stack`: a `StaleLockError` would arrive
+ * without its `generation`, a `LockLostError` without its `kind`. `useTypedErrors()` replaces that
+ * handler (comlink's documented extension point, `transferHandlers`) with one that also sends an error's
+ * own enumerable fields (those that structured clone accepts) and its `cause`, and on the receiving
+ * side rebuilds crosslock's errors and the built-in ones (TypeError, RangeError, DOMException, ...) as
+ * instances of their own classes. The wire format is comlink's own (`{ isError, value }`) with more
+ * fields in `value`, so a realm still on comlink's handler reads these errors as it always did.
+ *
+ * It is installed by `serve()` and `connect()`, never at import (the package has no side effects).
+ */
+import { transferHandlers, type TransferHandler } from 'comlink';
+import * as core from '../core/errors.js';
+import * as leader from '../leader/errors.js';
+import * as service from './errors.js';
+
+/** What travels for a thrown value. */
+export type WireThrown = { isError: true; value: WireError } | { isError: false; value: unknown };
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string | undefined;
+  /** Set for a DOMException, rebuilt as one. */
+  dom?: true;
+  cause?: WireThrown;
+  [field: string]: unknown;
+}
+
+type ErrorClass = { prototype: Error };
+const classes = (module: Record<string, unknown>): Array<[string, ErrorClass]> =>
+  Object.entries(module).filter((entry): entry is [string, ErrorClass] => typeof entry[1] === 'function' && (entry[1] as ErrorClass).prototype instanceof Error);
+const KNOWN = new Map<string, ErrorClass>([
+  ...classes(core),
+  ...classes(leader),
+  ...classes(service),
+  ...([TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError] as ErrorClass[]).map((c): [string, ErrorClass] => [(c as unknown as { name: string }).name, c]),
+]);
+
+/** What goes on the wire for `thrown`. */
+export function toWire(thrown: unknown, depth = 0): WireThrown {
+  if (!(thrown instanceof Error) && !(typeof DOMException === 'function' && thrown instanceof DOMException)) return { isError: false, value: cloneable(thrown) ? thrown : String(thrown) };
+  const error = thrown as Error;
+  const value: WireError = { name: error.name, message: error.message, stack: error.stack };
+  if (typeof DOMException === 'function' && error instanceof DOMException) value.dom = true;
+  for (const key of Object.keys(error)) {
+    if (key in value || key === 'cause') continue;
+    const field = (error as unknown as Record<string, unknown>)[key];
+    if (cloneable(field)) value[key] = field;
+  }
+  if (error.cause !== undefined && depth < 3) value.cause = toWire(error.cause, depth + 1);
+  return { isError: true, value };
+}
+
+/** The value to throw for what came off the wire. */
+export function fromWire(wire: WireThrown): unknown {
+  if (!wire.isError) return wire.value;
+  const { name, message, stack, dom, cause, ...fields } = wire.value;
+  let error: Error;
+  if (dom && typeof DOMException === 'function') error = new DOMException(message, name);
+  else {
+    error = new Error(message, cause === undefined ? undefined : { cause: fromWire(cause) });
+    const known = KNOWN.get(name);
+    if (known) Object.setPrototypeOf(error, known.prototype);
+    Object.assign(error, { name }, fields);
+  }
+  if (stack !== undefined) error.stack = stack;
+  return error;
+}
+
+function cloneable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return typeof value !== 'symbol';
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** comlink marks a thrown value by wrapping it in an object with this (unexported) symbol as a key. */
+const throwHandler: TransferHandler<{ value: unknown }, WireThrown> = {
+  canHandle: (value: unknown): value is { value: unknown } =>
+    typeof value === 'object' && value !== null && Object.getOwnPropertySymbols(value).some((s) => s.description === 'Comlink.thrown'),
+  serialize: ({ value }) => [toWire(value), []],
+  deserialize: (wire) => {
+    throw fromWire(wire);
+  },
+};
+
+/** Replaces comlink's `'throw'` handler with the typed one (once; it keeps its place in the map). */
+export function useTypedErrors(): void {
+  if (transferHandlers.get('throw') !== throwHandler) transferHandlers.set('throw', throwHandler as TransferHandler<unknown, unknown>);
+}

@@ -1,0 +1,316 @@
+/**
+ * crosslock/service's protocol in Node (issue 13): hosts and clients over the memory backend, talking
+ * on the in-realm channel or on MessageChannel pairs (a SharedWorker's ports without the worker), with
+ * time controlled by fake timers. Epochs, re-sending calls no host took, at-most-once for calls a host
+ * had, typed errors, timeouts, close. The SharedWorker itself, crashes and the fallback across tabs are
+ * proven in Chromium (e2e/service.spec.ts).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InvalidOptionError, StaleLockError, UnsupportedError } from '../../src/index.js';
+import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
+import { connect, serve, ServiceClosedError, ServiceGoneError, ServiceTimeoutError, type HostContext, type ServiceClient, type ServiceHost } from '../../src/service.js';
+
+let space: MemoryLockSpace;
+const open: Array<{ close(): Promise<void> }> = [];
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] });
+  space = new MemoryLockSpace();
+});
+afterEach(async () => {
+  for (const x of open.splice(0).reverse()) await x.close();
+  vi.useRealTimers();
+});
+
+const manager = () => {
+  const m = new MemoryLockManager({ space, prefix: 'w' });
+  open.push(m);
+  return m;
+};
+
+/** A counter that records every call id it ran: at-most-once is "no id twice". */
+class Counter {
+  readonly ran: string[] = [];
+  #gate: Promise<void> | undefined;
+  constructor(readonly host?: HostContext) {}
+  add(callId: string, n = 1): number {
+    this.ran.push(callId);
+    return this.ran.length * n;
+  }
+  epoch(): number | undefined {
+    return this.host?.epoch;
+  }
+  /** Waits until `open()` is called: a call that is under way when something happens. */
+  slow(callId: string): Promise<string> {
+    this.ran.push(callId);
+    this.#gate ??= new Promise(() => {});
+    return this.#gate.then(() => callId);
+  }
+  fail(): number {
+    throw new StaleLockError('w.wallet', 7, 8, 'another tab wrote since');
+  }
+  failPlain(): number {
+    throw Object.assign(new RangeError('too big'), { limit: 10 });
+  }
+}
+
+function host(counter: Counter | ((h: HostContext) => Counter) = new Counter(), m = manager()): ServiceHost {
+  const h = serve('wallet', counter, { manager: m });
+  open.push(h);
+  return h;
+}
+
+function client(options: Partial<Parameters<typeof connect<Counter>>[1]> = {}): ServiceClient<Counter> {
+  const c = connect<Counter>('wallet', { manager: manager(), mode: 'channel', timeout: 5000, ...options });
+  open.push(c);
+  return c;
+}
+
+/** Lets queued tasks, messages and `ms` of fake time pass. */
+async function pass(ms = 0) {
+  await vi.advanceTimersByTimeAsync(ms);
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+/** A settled view of a promise, so a test can check it without awaiting it. */
+function track<T>(promise: Promise<T>) {
+  const state: { done: boolean; value?: T; error?: unknown } = { done: false };
+  promise.then(
+    (value) => Object.assign(state, { done: true, value }),
+    (error) => Object.assign(state, { done: true, error }),
+  );
+  return state;
+}
+
+describe('service over the channel (memory backend)', () => {
+  it('a call reaches the one host; the epoch is the host election term', async () => {
+    const counter = new Counter();
+    const h = host(counter);
+    const c = client();
+    expect(await c.remote.add('a', 2)).toBe(2);
+    expect(c.host).toEqual({ epoch: h.context!.epoch, where: 'page', hostId: h.hostId });
+    expect(counter.ran).toEqual(['a']);
+  });
+
+  it('calls made before any host exists wait for one, and run once', async () => {
+    const c = client();
+    const first = track(c.remote.add('early'));
+    await pass(1000);
+    expect(first.done).toBe(false);
+    const counter = new Counter();
+    host(counter);
+    await pass();
+    expect(first).toMatchObject({ done: true, value: 1 });
+    expect(counter.ran).toEqual(['early']);
+  });
+
+  it('a host that goes away fails the calls it had (accepted: true), and the next call reaches a new host with a higher epoch', async () => {
+    const [one, two] = [new Counter(), new Counter()];
+    const first = host(one);
+    const c = client();
+    await c.reconnect();
+    const epoch1 = c.host!.epoch;
+    const signal = c.signal;
+    const slow = track(c.remote.slow('s1'));
+    await pass();
+    expect(one.ran).toEqual(['s1']);
+    host(two);
+    await first.close();
+    await pass();
+    expect(slow.error).toBeInstanceOf(ServiceGoneError);
+    expect(slow.error).toMatchObject({ name: 'ServiceGoneError', service: 'wallet', epoch: epoch1, accepted: true });
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toMatchObject({ name: 'ServiceGoneError', epoch: epoch1 });
+    expect(await c.remote.add('after')).toBe(1);
+    expect(c.host!.epoch).toBeGreaterThan(epoch1);
+    expect(two.ran).toEqual(['after']);
+    expect(one.ran).toEqual(['s1']); // never re-run
+  });
+
+  it('follows the highest epoch: a newer host taking over ends the older one for this client', async () => {
+    const events: string[] = [];
+    const c = client();
+    c.addEventListener('host', (e) => events.push(`host ${e.host!.epoch}`));
+    c.addEventListener('gone', (e) => events.push(`gone ${e.error!.epoch}`));
+    const a = host();
+    await c.reconnect();
+    const e1 = c.host!.epoch;
+    await a.close();
+    host();
+    await c.reconnect();
+    expect(events).toEqual([`host ${e1}`, `gone ${e1}`, `host ${c.host!.epoch}`]);
+    expect(c.host!.epoch).toBeGreaterThan(e1);
+  });
+
+  it('errors thrown in the host arrive typed, with their fields', async () => {
+    host();
+    const c = client();
+    const stale = await c.remote.fail().catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(StaleLockError);
+    expect(stale).toMatchObject({ name: 'StaleLockError', lockName: 'w.wallet', generation: 7, current: 8 });
+    const range = await c.remote.failPlain().catch((e: unknown) => e);
+    expect(range).toBeInstanceOf(RangeError);
+    expect(range).toMatchObject({ name: 'RangeError', message: 'too big', limit: 10 });
+  });
+
+  it('no call hangs: no host → ServiceTimeoutError (never sent); a host that never answers → ServiceTimeoutError (accepted)', async () => {
+    const c = client({ timeout: 2000 });
+    const lonely = track(c.remote.add('x'));
+    await pass(1999);
+    expect(lonely.done).toBe(false);
+    await pass(1);
+    expect(lonely.error).toMatchObject({ name: 'ServiceTimeoutError', timeout: 2000, accepted: false, epoch: undefined });
+    const counter = new Counter();
+    host(counter);
+    await c.reconnect();
+    const slow = track(c.remote.slow('s'));
+    await pass(2000);
+    expect(slow.error).toBeInstanceOf(ServiceTimeoutError);
+    expect(slow.error).toMatchObject({ accepted: true, epoch: c.host!.epoch });
+    expect(counter.ran).toEqual(['s']);
+  });
+
+  it('close() ends waiting calls with ServiceClosedError; later calls and reconnect() too', async () => {
+    const c = client();
+    const waiting = track(c.remote.add('w'));
+    await c.close();
+    await pass();
+    expect(waiting.error).toBeInstanceOf(ServiceClosedError);
+    await expect(c.remote.add('late')).rejects.toBeInstanceOf(ServiceClosedError);
+    await expect(c.reconnect()).rejects.toBeInstanceOf(ServiceClosedError);
+    expect(c.signal.reason).toBeInstanceOf(ServiceClosedError);
+  });
+
+  it('an implementation factory runs once per epoch, with the epoch and its guard', async () => {
+    const made: HostContext[] = [];
+    host((ctx) => (made.push(ctx), new Counter(ctx)));
+    const c = client();
+    expect(await c.remote.epoch()).toBe(c.host!.epoch);
+    expect(made).toHaveLength(1);
+    expect(made[0]!.guard.generation).toBe(made[0]!.epoch);
+    expect(made[0]!.signal.aborted).toBe(false);
+  });
+
+  it('fallback: every client may host; closing the hosting one hands the service to another with a higher epoch', async () => {
+    const counters: Counter[] = [];
+    const fallback = (ctx: HostContext) => {
+      const counter = new Counter(ctx);
+      counters.push(counter);
+      return counter;
+    };
+    const [a, b, c] = [client({ fallback }), client({ fallback }), client({ fallback })];
+    await pass();
+    const hosting = [a, b, c].filter((x) => x.localHost?.context);
+    expect(hosting).toHaveLength(1);
+    for (const x of [a, b, c]) expect((await x.reconnect()).hostId).toBe(hosting[0]!.localHost!.hostId);
+    expect(await a.remote.add('1')).toBe(1);
+    const epoch1 = a.host!.epoch;
+    await hosting[0]!.close();
+    await pass();
+    const rest = [a, b, c].filter((x) => x !== hosting[0]);
+    expect(rest.filter((x) => x.localHost?.context)).toHaveLength(1);
+    for (const x of rest) expect((await x.reconnect()).epoch).toBeGreaterThan(epoch1);
+    expect(await rest[0]!.remote.add('2')).toBe(1);
+    expect(counters.flatMap((x) => x.ran)).toEqual(['1', '2']);
+  });
+
+  it('bad input is a typed error', () => {
+    const m = manager();
+    expect(() => connect('wallet', { manager: m, timeout: -1 })).toThrow(expect.objectContaining({ name: 'OptionRangeError' }));
+    expect(() => connect('wallet', { manager: m, mode: 'shared' as never })).toThrow(InvalidOptionError);
+    expect(() => connect('wallet', { manager: m, timout: 5 } as never)).toThrow(InvalidOptionError);
+    expect(() => connect('bad name', { manager: m })).toThrow(expect.objectContaining({ name: 'InvalidLockNameError' }));
+    expect(() => connect('wallet', { manager: m, mode: 'shared-worker' })).toThrow(UnsupportedError);
+    expect(() => serve('wallet', 42 as never, { manager: m })).toThrow(TypeError);
+  });
+});
+
+describe('service over ports (MessageChannel pairs, as a SharedWorker)', () => {
+  /** A client whose `worker()` opens a MessageChannel to `h` (what `new SharedWorker(url)` does). */
+  function portClient(h: () => ServiceHost, options: Partial<Parameters<typeof connect<Counter>>[1]> = {}) {
+    const ports: MessagePort[] = [];
+    const worker = () => {
+      const { port1, port2 } = new MessageChannel();
+      h().accept(port2);
+      ports.push(port1, port2);
+      return { port: port1 };
+    };
+    const c = client({ ...options, worker, mode: 'auto' });
+    open.push({ close: async () => ports.forEach((p) => p.close()) });
+    return c;
+  }
+
+  it('uses the port when given a worker; calls and typed errors cross it', async () => {
+    if (typeof SharedWorker === 'undefined') (globalThis as { SharedWorker?: unknown }).SharedWorker = class {};
+    try {
+      const counter = new Counter();
+      const h = host(counter);
+      const c = portClient(() => h);
+      expect(c.transport).toBe('port');
+      expect(await c.remote.add('p')).toBe(1);
+      await expect(c.remote.fail()).rejects.toBeInstanceOf(StaleLockError);
+    } finally {
+      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
+    }
+  });
+
+  it('a host that dies without a word (its port cut, its locks released) is noticed through its alive lock; a reconnect reaches the next host', async () => {
+    (globalThis as { SharedWorker?: unknown }).SharedWorker = class {};
+    try {
+      const m1 = manager();
+      const [one, two] = [new Counter(), new Counter()];
+      let current = host(one, m1);
+      const c = portClient(() => current);
+      await c.reconnect();
+      const epoch1 = c.host!.epoch;
+      const slow = track(c.remote.slow('s'));
+      await pass();
+      // "Crash": the worker's ports stop (nothing more is said) and its manager's locks are released.
+      current = host(two);
+      const cut = new Set<MessagePort>();
+      vi.spyOn(MessagePort.prototype, 'postMessage').mockImplementation(function (this: MessagePort) {
+        cut.add(this);
+      });
+      await m1.close();
+      await pass();
+      vi.mocked(MessagePort.prototype.postMessage).mockRestore();
+      expect(cut.size).toBeGreaterThan(0); // the dead host's 'down' never left
+      expect(slow.error).toMatchObject({ name: 'ServiceGoneError', epoch: epoch1, accepted: true });
+      expect(await c.remote.add('next')).toBe(1);
+      expect(c.host!.epoch).toBeGreaterThan(epoch1);
+      expect(one.ran).toEqual(['s']);
+      expect(two.ran).toEqual(['next']);
+    } finally {
+      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
+    }
+  });
+
+  it('a call the host received but whose ack never arrived fails (accepted: false) and is never sent again, even though it ran', async () => {
+    (globalThis as { SharedWorker?: unknown }).SharedWorker = class {};
+    try {
+      const m1 = manager();
+      const [one, two] = [new Counter(), new Counter()];
+      let current = host(one, m1);
+      const c = portClient(() => current);
+      await c.reconnect();
+      const epoch1 = c.host!.epoch;
+      // From now on the host's answers are lost (it is dying): the call arrives and runs, its ack does not.
+      const original = MessagePort.prototype.postMessage;
+      vi.spyOn(MessagePort.prototype, 'postMessage').mockImplementation(function (this: MessagePort, message: unknown, transfer?: unknown) {
+        if ((message as { t?: string }).t === 'call') (original as (this: MessagePort, m: unknown, t?: unknown) => void).call(this, message, transfer);
+      });
+      const sent = track(c.remote.slow('s'));
+      await pass();
+      vi.mocked(MessagePort.prototype.postMessage).mockRestore();
+      expect(one.ran).toEqual(['s']);
+      current = host(two);
+      await m1.close();
+      await pass();
+      expect(sent.error).toMatchObject({ name: 'ServiceGoneError', epoch: epoch1, accepted: false });
+      expect(await c.remote.add('next')).toBe(1);
+      expect(two.ran).toEqual(['next']); // 's' ran once, on the dead host, and its caller was told
+    } finally {
+      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
+    }
+  });
+});
