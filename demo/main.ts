@@ -1,10 +1,13 @@
 /**
  * The demo wallet page. URL: `?wallet=<fingerprint>` (default `demo-wallet`), `?backend=web|idb|memory`
  * (default: platformDefault() decides), `?period=<ms>` (round length, default 4000), `?stale=<ms>`
- * (the sync election's staleAfterMs, default 10,000).
+ * (the sync election's staleAfterMs, default 10,000), `?service=tab` (the wallet service hosted by an
+ * elected tab, as where SharedWorker is missing, instead of a SharedWorker).
  */
 import { platformDefault, type BackendName } from '../src/index.js';
 import { FencedStore } from '../src/fenced.js';
+import { connect, type HostInfo } from '../src/service.js';
+import { WalletService, type WalletState } from './wallet-service.js';
 import { Bus, type Stamped } from './bus.js';
 import { startSync } from './sync.js';
 import { startRounds, zombie, type RoundContext, type Wallet } from './rounds.js';
@@ -23,7 +26,18 @@ const locks = selection.manager;
 const store = new FencedStore<unknown>({ namespace: walletName });
 const bus = new Bus(walletName);
 const wallet: Wallet = { balance: 0, joined: [], done: [] };
-const ctx: RoundContext = { tab, locks, store, bus, period, wallet };
+// The wallet service: in a SharedWorker shared by this wallet's tabs, or (?service=tab, no SharedWorker,
+// or the memory backend, whose locks the worker cannot share) in the tab elected to host it.
+const inTab = params.get('service') === 'tab' || selection.backend === 'memory';
+const service = connect<WalletService>('wallet', {
+  manager: locks,
+  worker: () => new SharedWorker(new URL('./wallet-worker.ts', import.meta.url), { type: 'module', name: JSON.stringify({ wallet: walletName, backend: forced }) }),
+  fallback: (host) => new WalletService(host, locks, store, bus, tab),
+  mode: inTab ? 'channel' : 'auto',
+  timeout: period * 2,
+  staleAfterMs,
+});
+const ctx: RoundContext = { tab, locks, store, bus, period, wallet, service };
 const sync = startSync(tab, locks, store, bus, staleAfterMs);
 /** The tab that announced each term (the election knows leaders by manager id; the demo by tab name). */
 const leaderTabs = new Map<number, string>();
@@ -41,6 +55,7 @@ if (selection.realmOnly) {
 }
 
 let greeted = false;
+let lastState: WalletState | undefined;
 /** Terms are generations, large numbers: their last digits tell them apart (as the timeline's g). */
 const short = (term: number): string => `…${String(term).slice(-4)}`;
 
@@ -63,6 +78,8 @@ function describe(event: Stamped): [string, string] | undefined {
       return [`this tab opened the wallet (${event.backend})`, ''];
     case 'bye':
       return [`${who} closed`, ''];
+    case 'service':
+      return [`the wallet service runs in ${event.host === tab ? 'this tab' : event.host} (epoch ${short(event.epoch)})`, 'good'];
     case 'leader':
       if (event.phase === 'elected') return [`${who} leads the sync (term ${short(event.term)})`, 'good'];
       if (event.phase === 'refused') return [`${who}: late sync of term ${short(event.term)} refused (${event.detail}): that term is over`, 'good'];
@@ -72,8 +89,13 @@ function describe(event: Stamped): [string, string] | undefined {
 
 async function refresh(): Promise<void> {
   timeline.setColumns(innerWidth < 600 ? 6 : 12);
-  const stored = (await store.get('balance')) as number | undefined;
+  const served = await service.remote.state().catch(() => undefined);
+  const stored = served?.balance ?? ((await store.get('balance')) as number | undefined);
   $('balance').textContent = `${stored ?? 0} sats`;
+  lastState = served;
+  $('service').textContent = !served ? 'looking for it…' : served.host === 'SharedWorker' ? 'SharedWorker' : served.host === tab ? 'this tab' : `leader tab ${served.host}`;
+  $('epoch').textContent = served ? short(served.epoch) : '–';
+  $('epoch').title = served ? String(served.epoch) : '';
   $('mine').textContent = String(wallet.done.length);
   const round = Math.floor(Date.now() / period);
   $('round').textContent = `now #${round % 1000}, every ${period / 1000} s`;
@@ -94,6 +116,11 @@ bus.on((event) => {
   void refresh();
 });
 sync.election.addEventListener('change', () => void refresh());
+service.addEventListener('host', () => void refresh());
+service.addEventListener('gone', (event) => (note(`the wallet service went away (epoch ${short(event.error!.epoch)}): the next call finds a new host`, 'bad'), void refresh()));
+service.localHost?.addEventListener('host', (event) => {
+  if (event.context) bus.emit({ kind: 'service', tab, host: tab, epoch: event.context.epoch });
+});
 
 function describeAndLog(event: Stamped): void {
   const line = describe(event);
@@ -124,6 +151,13 @@ const freeze = $<HTMLButtonElement>('freeze');
 freeze.disabled = selection.backend !== 'indexeddb';
 if (freeze.disabled) freeze.title = 'IndexedDB leases only: Web Locks never expire, so a frozen tab keeps them';
 freeze.addEventListener('click', () => void zombie(ctx, 3000).finally(() => void refresh()));
+for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-service]')) {
+  const url = new URL(location.href);
+  if (link.dataset.service === 'tab') url.searchParams.set('service', 'tab');
+  else url.searchParams.delete('service');
+  link.href = url.toString();
+  if ((link.dataset.service === 'tab') === inTab) link.className = 'current';
+}
 for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-backend]')) {
   const url = new URL(location.href);
   url.searchParams.set('backend', link.dataset.backend!);
@@ -140,7 +174,25 @@ startRounds(ctx);
 /** For the e2e tests: what this tab did. */
 declare global {
   interface Window {
-    demo: { tab: string; backend: string; wallet: Wallet; store: FencedStore<unknown>; isLeader(): boolean; term(): number | undefined };
+    demo: {
+      tab: string;
+      backend: string;
+      wallet: Wallet;
+      store: FencedStore<unknown>;
+      isLeader(): boolean;
+      term(): number | undefined;
+      service(): Promise<HostInfo>;
+      walletState(): WalletState | undefined;
+    };
   }
 }
-window.demo = { tab, backend: selection.backend, wallet, store, isLeader: () => sync.election.isLeader, term: () => sync.election.leader?.term };
+window.demo = {
+  tab,
+  backend: selection.backend,
+  wallet,
+  store,
+  isLeader: () => sync.election.isLeader,
+  term: () => sync.election.leader?.term,
+  service: () => service.reconnect(),
+  walletState: () => lastState,
+};

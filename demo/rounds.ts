@@ -1,14 +1,15 @@
 /**
  * The wallet's rounds. Round ids come from the clock every tab shares (`floor(now / period)`); at the
  * start of each round every tab calls `tryLock('round.<id>')` and exactly one gets it. That tab "takes
- * part": simulated work (half a round, so you can see it), then, under the wallet lock, it credits the
- * wallet through the FencedStore. It keeps the round lock until the round ends, so no late tab can join
- * the same round. A tab whose wallet lock is poisoned (another tab changed the wallet since it last held
- * it) reloads the balance first, and says so.
+ * part": simulated work (half a round, so you can see it), then it asks the wallet service
+ * (wallet-service.ts) to credit the wallet, which it does under the wallet lock through the
+ * FencedStore. It keeps the round lock until the round ends, so no late tab can join the same round.
  */
 import type { LockManager } from '../src/index.js';
 import type { FencedStore } from '../src/fenced.js';
+import type { ServiceClient } from '../src/service.js';
 import type { Bus } from './bus.js';
+import type { WalletService } from './wallet-service.js';
 
 export interface Wallet {
   balance: number;
@@ -23,6 +24,7 @@ export interface RoundContext {
   readonly bus: Bus;
   readonly period: number;
   readonly wallet: Wallet;
+  readonly service: ServiceClient<WalletService>;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -43,29 +45,21 @@ export function startRounds(ctx: RoundContext): void {
 }
 
 async function takePart(ctx: RoundContext, round: number): Promise<void> {
-  const { locks, store, bus, tab, period, wallet } = ctx;
+  const { locks, bus, tab, period, wallet, service } = ctx;
   const guard = await locks.tryLock(`round.${round}`);
   if (!guard) return; // another tab took this round: its event says which
   try {
     wallet.joined.push(round);
     bus.emit({ kind: 'round', tab, round, phase: 'joined' });
     await sleep(period * 0.5, guard.signal); // "signing": stops if the round lock is lost
-    const generation = await locks.withLock('state', { timeout: period }, async (state) => {
-      if (state.poisoned) {
-        wallet.balance = ((await store.get('balance')) as number | undefined) ?? 0;
-        bus.emit({ kind: 'reload', tab, generation: state.generation, balance: wallet.balance });
-      }
-      const balance = wallet.balance + 1;
-      await store.put(state, 'balance', balance);
-      await store.put(state, `round.${round}`, { tab, generation: state.generation });
-      wallet.balance = balance;
-      return state.generation;
-    });
+    guard.signal.throwIfAborted();
+    const generation = await service.remote.credit(round, tab);
     wallet.done.push(round);
     bus.emit({ kind: 'round', tab, round, phase: 'done', generation });
     await sleep((round + 1) * period - Date.now()); // keep the round: no late tab may join it
   } catch (error) {
-    // Lost the round lock, or the wallet write was refused: the round is not counted, and says why.
+    // Lost the round lock, the wallet service went away (ServiceGoneError: it may have credited it), or
+    // its write was refused: the round is not counted here, and says why.
     bus.emit({ kind: 'round', tab, round, phase: 'lost', detail: `${(error as Error).name}` });
   } finally {
     await guard.release();

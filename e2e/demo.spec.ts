@@ -1,7 +1,9 @@
 /**
- * The demo in 3 tabs, on each backend: every round has exactly one participant, closing the participant
- * mid-round hands the next round to another tab, and the wallet balance equals the rounds taken; one
- * tab leads the sync, all name its term, and the last sync written is the leader's.
+ * The demo in 3 tabs, on each backend, with the wallet service in a SharedWorker and (`?service=tab`)
+ * in the tab elected to host it: every round has exactly one participant, closing the participant
+ * mid-round hands the next round to another tab, and the wallet balance equals the rounds credited (by
+ * the service, each recorded with its epoch); all tabs follow one service host; one tab leads the sync,
+ * all name its term, and the last sync written is the leader's.
  * Facts come from the pages and the FencedStore, not from timing.
  */
 import type { Page } from '@playwright/test';
@@ -16,10 +18,16 @@ interface TabState {
 const state = (page: Page): Promise<TabState> =>
   page.evaluate(() => ({ tab: window.demo.tab, joined: [...window.demo.wallet.joined], done: [...window.demo.wallet.done] }));
 
-for (const backend of ['web', 'idb'] as const) {
-  test(`demo on ${backend}: one participant per round, handover on close, balance = rounds`, async ({ tabs }, testInfo) => {
-    const wallet = `e2e-${backend}-${Math.random().toString(36).slice(2, 8)}`;
-    const pages = await tabs.open(3, `/demo/index.html?backend=${backend}&wallet=${wallet}&period=1000`, 'demo');
+for (const [backend, service] of [
+  ['web', 'worker'],
+  ['idb', 'worker'],
+  ['web', 'tab'],
+] as const) {
+  test(`demo on ${backend}, service in a ${service === 'tab' ? 'leader tab' : 'SharedWorker'}: one participant per round, handover on close, balance = rounds`, async ({ tabs }, testInfo) => {
+    const wallet = `e2e-${backend}-${service}-${Math.random().toString(36).slice(2, 8)}`;
+    const pages = await tabs.open(3, `/demo/index.html?backend=${backend}&wallet=${wallet}&period=1000${service === 'tab' ? '&service=tab' : ''}`, 'demo');
+    const hosts = await Promise.all(pages.map((p) => p.evaluate(() => window.demo.service())));
+    for (const h of hosts) expect(h).toEqual({ ...hosts[0], where: service === 'tab' ? 'page' : 'shared-worker' });
     const all = () => Promise.all(pages.filter((p) => !p.isClosed()).map(state));
     const doneCount = async () => (await all()).reduce((n, s) => n + s.done.length, 0);
     await expect.poll(doneCount, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
@@ -62,6 +70,7 @@ for (const backend of ['web', 'idb'] as const) {
     for (const [key, value] of rounds) {
       const owner = states.find((s) => s.tab === (value as { tab: string }).tab);
       expect(owner?.joined, key).toContain(Number(key.slice('round.'.length)));
+      expect((value as { epoch: number }).epoch, `${key} credited by a service host`).toBeGreaterThanOrEqual(hosts[0]!.epoch);
     }
 
     // The sync: one leader among the tabs left, every tab names its term, and the last sync is its.

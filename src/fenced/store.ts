@@ -66,17 +66,27 @@ export class FencedStore<T = unknown> {
 
   /** Writes `value` under `key` if `guard` still holds its lock; else `StaleLockError`, nothing written. */
   put(guard: LockGuard, key: string, value: T): Promise<void> {
+    return this.putAll(guard, [[key, value]]);
+  }
+
+  /**
+   * Writes every `[key, value]` in one transaction if `guard` still holds its lock: all of them or, with
+   * `StaleLockError` (or a value that cannot be stored: `InvalidOptionError`), none. For state and its
+   * index that must never be seen, or left by a crash, half written.
+   */
+  putAll(guard: LockGuard, entries: ReadonlyArray<readonly [string, T]>): Promise<void> {
     try {
-      structuredClone(value);
+      if (!Array.isArray(entries)) throw new TypeError(`entries must be an array of [key, value], got ${describe(entries)}`);
+      structuredClone(entries);
     } catch (error) {
       return Promise.reject(new InvalidOptionError('value', `cannot be stored in IndexedDB (${(error as Error).message})`));
     }
-    return this.#write(guard, key, { value });
+    return this.#write(guard, entries.map(([key, value]) => [key, { value }]));
   }
 
   /** Deletes `key` if `guard` still holds its lock; else `StaleLockError`, nothing deleted. */
   delete(guard: LockGuard, key: string): Promise<void> {
-    return this.#write(guard, key, undefined);
+    return this.#write(guard, [[key, undefined]]);
   }
 
   close(): void {
@@ -88,8 +98,8 @@ export class FencedStore<T = unknown> {
     return [this.namespace, key];
   }
 
-  async #write(guard: LockGuard, key: string, change: { value: T } | undefined): Promise<void> {
-    const id = this.#key(key);
+  async #write(guard: LockGuard, changes: Array<[string, { value: T } | undefined]>): Promise<void> {
+    const ids = changes.map(([key]) => this.#key(key));
     const fenced = fenceOf(guard);
     if (!fenced) {
       throw new InvalidOptionError('guard', 'FencedStore needs a checked guard (not unchecked) from a WebLockManager or IndexedDbLockManager');
@@ -105,7 +115,8 @@ export class FencedStore<T = unknown> {
       const stale = staleness(await tx.objectStore(STORE).get(fence.name), Date.now(), generation, fence.token);
       if (stale) throw new StaleLockError(fence.name, generation, stale.current, stale.reason);
       const store = tx.objectStore(FENCED_STORE);
-      await (change ? store.put!(change.value, id) : store.delete!(id)); // a readwrite transaction has both
+      // A readwrite transaction has both put and delete.
+      await Promise.all(changes.map(([, change], i) => (change ? store.put!(change.value, ids[i]!) : store.delete!(ids[i]!))));
     });
   }
 }

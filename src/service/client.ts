@@ -112,6 +112,8 @@ export class ServiceClient<T> extends EventTarget {
   #port: MessagePort | undefined;
   /** A hello is out since the last host went away (or since the start): hosts announce themselves anyway. */
   #asking = false;
+  /** Set when the client cannot work here (a realm-scoped manager with a SharedWorker). */
+  #unusable: Error | undefined;
   #bus: Bus<ServiceMessage> | undefined;
 
   constructor(name: string, options: ConnectOptions<T>) {
@@ -166,6 +168,7 @@ export class ServiceClient<T> extends EventTarget {
   /** Resolves with the host this client follows, finding one if it has none (within `timeout`). */
   reconnect(): Promise<HostInfo> {
     if (this.#closer.signal.aborted) return Promise.reject(new ServiceClosedError(this.name));
+    if (this.#unusable) return Promise.reject(this.#unusable);
     const host = this.host;
     if (host) return Promise.resolve(host);
     return new Promise((resolve, reject) => {
@@ -204,9 +207,18 @@ export class ServiceClient<T> extends EventTarget {
     await this.localHost?.closed.catch(() => {});
   }
 
+  /** The client cannot work here: every call, now and later, fails with `error`. */
+  #fail(error: Error): void {
+    this.#unusable = error;
+    for (const call of this.#calls.endAll()) this.#answer(call, error);
+    for (const waiter of this.#waiters) waiter.reject(error);
+    this.#waiters.clear();
+  }
+
   #request(msg: ComlinkMessage, transfer: Transferable[]): void {
     const id = msg.id;
     if (this.#closer.signal.aborted) return this.#endpoint.receive(thrown(id, new ServiceClosedError(this.name)));
+    if (this.#unusable) return this.#endpoint.receive(thrown(id, this.#unusable));
     if (transfer.length > 0 && this.transport === 'channel') {
       return this.#endpoint.receive(thrown(id, new TypeError('this call transfers objects (comlink proxy() or transfer()), which the service channel cannot carry; connect through a SharedWorker')));
     }
@@ -241,7 +253,12 @@ export class ServiceClient<T> extends EventTarget {
     this.#asking = true;
     if (this.transport === 'port') {
       this.#port?.close();
-      const port = this.#worker!().port;
+      const worker = this.#worker!();
+      if (this.#manager.scope === 'realm' && typeof SharedWorker === 'function' && worker instanceof SharedWorker) {
+        // A realm-scoped manager (memory) cannot see the worker's locks: it would take every host for dead.
+        return this.#fail(new UnsupportedError(`connect("${this.name}"): a SharedWorker needs a manager that excludes across the origin (this one is realm-scoped: use mode "channel")`));
+      }
+      const port = worker.port;
       this.#port = port;
       port.addEventListener('message', (e: MessageEvent) => {
         if (port === this.#port && isServiceMessage(e.data)) this.#onMessage(e.data);

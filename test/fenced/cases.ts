@@ -118,6 +118,23 @@ export function fencedStoreCases(where: string, extraManager?: (database: string
       expect(await balance.get('main')).toBe(7);
     });
 
+    it('putAll writes every entry in one transaction, or none: a stale guard, a value that cannot be stored or a bad key', async () => {
+      const locks = leases();
+      const wallet = store<unknown>();
+      const guard = await locks.lock('balance', { timeout: 0 });
+      await wallet.putAll(guard, [
+        ['balance', 1],
+        ['round.1', { tab: 'a' }],
+      ]);
+      expect(await wallet.entries()).toEqual([['balance', 1], ['round.1', { tab: 'a' }]]);
+      await expect(wallet.putAll(guard, [['balance', 2], ['round.2', { pay: () => 0 }]])).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'value' });
+      await expect(wallet.putAll(guard, [['balance', 2], [42 as never, 1]])).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'key' });
+      await expect(wallet.putAll(guard, 'nope' as never)).rejects.toMatchObject({ name: 'InvalidOptionError' });
+      await raiseGeneration(database, 'w.balance');
+      await expect(wallet.putAll(guard, [['balance', 2], ['round.2', {}]])).rejects.toMatchObject({ name: 'StaleLockError' });
+      expect(await wallet.entries()).toEqual([['balance', 1], ['round.1', { tab: 'a' }]]);
+    });
+
     it('keeps namespaces apart', async () => {
       const guard = await leases().lock('balance', { timeout: 0 });
       await store('a').put(guard, 'k', 'in a');

@@ -240,6 +240,20 @@ describe('service over ports (MessageChannel pairs, as a SharedWorker)', () => {
     return c;
   }
 
+  it('refuses a realm-scoped manager with a SharedWorker (it would take every host for dead): calls fail typed', async () => {
+    class FakeSharedWorker {
+      readonly port = new MessageChannel().port1;
+    }
+    (globalThis as { SharedWorker?: unknown }).SharedWorker = FakeSharedWorker;
+    try {
+      const c = client({ worker: () => new FakeSharedWorker(), mode: 'auto' });
+      await expect(c.remote.add('x')).rejects.toMatchObject({ name: 'UnsupportedError' });
+      await expect(c.reconnect()).rejects.toMatchObject({ name: 'UnsupportedError' });
+    } finally {
+      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
+    }
+  });
+
   it('uses the port when given a worker; calls and typed errors cross it', async () => {
     if (typeof SharedWorker === 'undefined') (globalThis as { SharedWorker?: unknown }).SharedWorker = class {};
     try {
