@@ -14,6 +14,7 @@ import type { LockScope } from '../core/types.js';
 import { isLeaderMessage, LEADER_PROTOCOL_VERSION, type LeaderMessage } from './messages.js';
 
 export interface Bus<M> {
+  /** Sends to every other listener; throws (DataCloneError) when the message cannot be cloned. */
   post(message: M): void;
   close(): void;
 }
@@ -43,11 +44,8 @@ export function scopedBus<M>(scope: LockScope, channelName: string, check: (data
     if (page) (addEventListener('pagehide', onHide), addEventListener('pageshow', onShow));
     return {
       post(message) {
-        try {
-          channel?.postMessage(message);
-        } catch {
-          // Closed: nothing to tell any more.
-        }
+        // Closed (or in the back/forward cache): nothing to tell. A message that cannot be cloned throws.
+        channel?.postMessage(message);
       },
       close() {
         if (page) (removeEventListener('pagehide', onHide), removeEventListener('pageshow', onShow));

@@ -7,11 +7,11 @@ describe('CallTable', () => {
     const t = new CallTable<string>();
     t.add('a', 'A', false);
     expect(t.hasQueued()).toBe(true);
-    expect(t.send(3).map((c) => c.id)).toEqual(['a']);
-    expect(t.send(3)).toEqual([]); // never twice
-    expect(t.accepted('a', 2)).toBe(false); // another epoch's news
-    expect(t.accepted('a', 3)).toBe(true);
-    expect(t.refused('a', 3)).toBe('ignored'); // accepted calls are not refused after the fact
+    expect(t.send('h1', 3).map((c) => [c.id, c.host, c.epoch])).toEqual([['a', 'h1', 3]]);
+    expect(t.send('h1', 3)).toEqual([]); // never twice
+    expect(t.accepted('a', 'h0')).toBe(false); // another host's news
+    expect(t.accepted('a', 'h1')).toBe(true);
+    expect(t.refused('a', 'h1')).toBe('ignored'); // accepted calls are not refused after the fact
     expect(t.end('a')?.state).toBe('accepted');
     expect(t.end('a')).toBeUndefined();
   });
@@ -22,66 +22,74 @@ describe('CallTable', () => {
   ])('%s', (_, transfers, expected) => {
     const t = new CallTable<string>();
     t.add('a', 'A', transfers);
-    t.send(1);
-    expect(t.refused('a', 1)).toBe(expected);
+    t.send('h1', 1);
+    expect(t.refused('a', 'h1')).toBe(expected);
     expect(t.get('a')?.state).toBe(expected === 'queued' ? 'queued' : undefined);
   });
 
-  it('a gone host ends what it had (sent or accepted), in any epoch only its own; queued calls stay', () => {
+  it.each<[string, boolean, string[], string[]]>([
+    // [case, clean, ended, queued after]
+    ['a host gone without a word ends what it had, sent or accepted', false, ['sent', 'accepted', 'moved'], ['queued']],
+    ['a host that stopped cleanly ends only what it accepted; what it never acked goes back to the queue', true, ['accepted', 'moved'], ['sent', 'queued']],
+  ])('%s', (_, clean, ended, queued) => {
     const t = new CallTable<string>();
     t.add('sent', '', false);
     t.add('accepted', '', false);
-    t.send(1);
-    t.accepted('accepted', 1);
+    t.add('moved', '', true);
+    t.send('h1', 1);
+    t.accepted('accepted', 'h1');
     t.add('queued', '', false);
-    expect(t.gone(2)).toEqual([]);
-    expect(t.gone(1).map((c) => [c.id, c.state])).toEqual([
-      ['sent', 'sent'],
-      ['accepted', 'accepted'],
-    ]);
-    expect(t.get('queued')?.state).toBe('queued');
-    expect(t.send(2).map((c) => c.id)).toEqual(['queued']);
+    expect(t.gone('h2', clean)).toEqual([]); // only its own
+    expect(t.gone('h1', clean).map((c) => c.id)).toEqual(ended);
+    expect(t.send('h2', 2).map((c) => c.id)).toEqual(queued);
   });
 
-  /** Any sequence of what a client hears, for calls 0..4 and epochs 1..3 (few, so that they meet). */
+  /** Any sequence of what a client hears, for calls 0..4 and hosts 1..3 (few, so that they meet). */
+  const host = fc.integer({ min: 1, max: 3 }).map((n) => `h${n}`);
   const event = fc.oneof(
     fc.record({ t: fc.constant('add' as const), id: fc.nat(4), transfers: fc.boolean() }),
-    fc.record({ t: fc.constant('send' as const), epoch: fc.integer({ min: 1, max: 3 }) }),
-    fc.record({ t: fc.constant('accepted' as const), id: fc.nat(4), epoch: fc.integer({ min: 1, max: 3 }) }),
-    fc.record({ t: fc.constant('refused' as const), id: fc.nat(4), epoch: fc.integer({ min: 1, max: 3 }) }),
-    fc.record({ t: fc.constant('gone' as const), epoch: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({ t: fc.constant('send' as const), host }),
+    fc.record({ t: fc.constant('accepted' as const), id: fc.nat(4), host }),
+    fc.record({ t: fc.constant('refused' as const), id: fc.nat(4), host }),
+    fc.record({ t: fc.constant('gone' as const), host, clean: fc.boolean() }),
     fc.record({ t: fc.constant('end' as const), id: fc.nat(4) }),
   );
 
-  it('at most once: a call is sent again only after a host said it did not run it, and every call ends once', () => {
+  it('at most once: a call is sent again only when the host it went to cannot have run it, and every call ends once', () => {
     fc.assert(
       fc.property(fc.array(event, { maxLength: 60, size: 'max' }), (events) => {
         const t = new CallTable<null>();
         let made = 0;
-        const live = new Map<string, { runs: number; sends: number; refusals: number }>(); // by unique call
-        const current = new Map<number, string>(); // id slot → unique call name
+        // Per unique call: how many hosts ran it (acked), how often it was sent, and how often a host that
+        // had it without acking it refused it or stopped cleanly (so it cannot have run it).
+        const live = new Map<string, { runs: number; sends: number; cleared: number }>();
+        const current = new Map<number, string>();
         let ended = 0;
+        const stat = (id: number | string) => live.get(current.get(Number(id))!)!;
         for (const e of events) {
           if (e.t === 'add') {
             if (t.get(String(e.id))) continue; // ids are unique while a call lives (comlink's are random)
-            const name = `c${made++}`;
-            current.set(e.id, name);
-            live.set(name, { runs: 0, sends: 0, refusals: 0 });
+            current.set(e.id, `c${made++}`);
+            live.set(current.get(e.id)!, { runs: 0, sends: 0, cleared: 0 });
             t.add(String(e.id), null, e.transfers);
           } else if (e.t === 'send') {
-            for (const c of t.send(e.epoch)) live.get(current.get(Number(c.id))!)!.sends++;
+            for (const c of t.send(e.host, 1)) stat(c.id).sends++;
           } else if (e.t === 'accepted') {
-            if (t.accepted(String(e.id), e.epoch)) live.get(current.get(e.id)!)!.runs++;
+            if (t.accepted(String(e.id), e.host)) stat(e.id).runs++;
           } else if (e.t === 'refused') {
-            const r = t.refused(String(e.id), e.epoch);
-            if (r !== 'ignored') live.get(current.get(e.id)!)!.refusals++;
+            const r = t.refused(String(e.id), e.host);
+            if (r !== 'ignored') stat(e.id).cleared++;
             if (r === 'ended') ended++;
-          } else if (e.t === 'gone') ended += t.gone(e.epoch).length;
-          else if (t.end(String(e.id))) ended++;
+          } else if (e.t === 'gone') {
+            const before = new Map([...current].map(([slot, name]) => [slot, t.get(String(slot))?.host === e.host && t.get(String(slot))?.state === 'sent' ? name : undefined]));
+            const out = t.gone(e.host, e.clean);
+            ended += out.length;
+            if (e.clean) for (const [slot, name] of before) if (name && t.get(String(slot))?.state === 'queued') live.get(name)!.cleared++;
+          } else if (t.end(String(e.id))) ended++;
         }
         for (const call of live.values()) {
           expect(call.runs).toBeLessThanOrEqual(1); // accepted (run) by at most one host
-          expect(call.sends).toBeLessThanOrEqual(call.refusals + 1); // re-sent only after a refusal
+          expect(call.sends).toBeLessThanOrEqual(call.cleared + 1); // re-sent only when its host cannot have run it
         }
         expect(ended + t.size).toBe(made); // every call is live or ended, once
       }),

@@ -2,14 +2,21 @@
  * A client's calls, by state, with no I/O: the rule that makes a service call run at most once per
  * epoch, and never run twice without its caller knowing.
  *
- * A call is `queued` (no host has it), `sent` (posted to the host of one epoch, no word yet) or
- * `accepted` (that host said it runs it). Invariants:
- * 1. A call is posted to a host only from `queued`, and leaves `queued` for exactly one epoch.
- * 2. It goes back to `queued` only when the host that got it said it did NOT run it (`refused`) and it
- *    carries no transferred objects (those went to the refusing host and cannot be sent again).
- * 3. When the host of an epoch goes away, every call `sent` to it or `accepted` by it ends (the caller
- *    gets `ServiceGoneError`, with `accepted`); `queued` calls stay, for the next host.
- *    A `sent` call is not sent again: the host may have started it and died before its `ack` arrived.
+ * A call is `queued` (no host has it), `sent` (posted to one host, no word yet) or `accepted` (that host
+ * said it runs it). A host is one start of serving (its id is new each time it starts, even in the same
+ * epoch). A host answers `ack` BEFORE it runs a call, and messages from one host arrive in the order it
+ * sent them (a MessagePort, a BroadcastChannel's messages from one sender, the in-realm bus). Invariants:
+ * 1. A call is posted only from `queued`, and leaves `queued` for exactly one host.
+ * 2. It goes back to `queued` only when that host cannot have run it:
+ *    - it answered `refused` (it did not run it), or
+ *    - it stopped cleanly (`down`, or a `refused` that says it no longer serves), and no `ack` for the call
+ *      came before: an ack precedes any run and would have arrived first, and a host that stopped never
+ *      runs a call again;
+ *    and the call carries no transferred objects (those went to that host and cannot be sent again).
+ * 3. When a host is gone without a word (crashed: its alive lock was granted to the client; or replaced
+ *    by a newer epoch while it may still be frozen), every call `sent` to it or `accepted` by it ends
+ *    (the caller gets `ServiceGoneError` with `accepted`): a `sent` call may have started and its `ack`
+ *    died with the host. Such calls are never sent again.
  * 4. A call ends once (reply, timeout, gone, close, refused with transfers); later news of it is ignored.
  */
 export type CallState = 'queued' | 'sent' | 'accepted';
@@ -17,10 +24,12 @@ export type CallState = 'queued' | 'sent' | 'accepted';
 export interface Call<P> {
   readonly id: string;
   readonly payload: P;
-  /** Whether the call moves objects (ports, buffers) to the host: then it can be posted once only. */
+  /** Whether the call moves objects to the host: then it can be posted once only. */
   readonly transfers: boolean;
   state: CallState;
-  /** The epoch it was sent to (`sent`, `accepted`); `undefined` while `queued` and never sent. */
+  /** The host (one start of serving) it was sent to; `undefined` while `queued`. */
+  host: string | undefined;
+  /** That host's epoch, for the errors it may end with. */
   epoch: number | undefined;
 }
 
@@ -37,7 +46,7 @@ export class CallTable<P> {
 
   /** A new call, queued. */
   add(id: string, payload: P, transfers: boolean): Call<P> {
-    const call: Call<P> = { id, payload, transfers, state: 'queued', epoch: undefined };
+    const call: Call<P> = { id, payload, transfers, state: 'queued', host: undefined, epoch: undefined };
     this.#calls.set(id, call);
     return call;
   }
@@ -47,50 +56,47 @@ export class CallTable<P> {
     return false;
   }
 
-  /** The queued calls, in the order they were made, now `sent` to the host of `epoch`: post them. */
-  send(epoch: number): Array<Call<P>> {
+  /** The queued calls, in the order they were made, now `sent` to `host` (of `epoch`): post them. */
+  send(host: string, epoch: number): Array<Call<P>> {
     const out: Array<Call<P>> = [];
     for (const call of this.#calls.values()) {
       if (call.state !== 'queued') continue;
-      call.state = 'sent';
-      call.epoch = epoch;
+      Object.assign(call, { state: 'sent', host, epoch });
       out.push(call);
     }
     return out;
   }
 
-  /** The host of `epoch` took call `id`. False when that is news of no call of ours in that epoch. */
-  accepted(id: string, epoch: number): boolean {
+  /** `host` took call `id`. False when that is news of no call of ours sent to it. */
+  accepted(id: string, host: string): boolean {
     const call = this.#calls.get(id);
-    if (!call || call.epoch !== epoch || call.state !== 'sent') return false;
+    if (!call || call.host !== host || call.state !== 'sent') return false;
     call.state = 'accepted';
     return true;
   }
 
   /**
-   * The host of `epoch` did not run call `id`: `'queued'` again (send it to the next host), or `'ended'`
-   * when it cannot be sent again (it transferred objects): the caller must be told. `'ignored'`: not ours.
+   * `host` did not run call `id`: `'queued'` again (send it to the next host), or `'ended'` when it cannot
+   * be sent again (it transferred objects): tell the caller. `'ignored'`: not ours, or not sent to it.
    */
-  refused(id: string, epoch: number): 'queued' | 'ended' | 'ignored' {
+  refused(id: string, host: string): 'queued' | 'ended' | 'ignored' {
     const call = this.#calls.get(id);
-    if (!call || call.epoch !== epoch || call.state !== 'sent') return 'ignored';
-    if (call.transfers) {
-      this.#calls.delete(id);
-      return 'ended';
-    }
-    call.state = 'queued';
-    call.epoch = undefined;
-    return 'queued';
+    if (!call || call.host !== host || call.state !== 'sent') return 'ignored';
+    return this.#requeue(call) ? 'queued' : 'ended';
   }
 
-  /** The host of `epoch` went away: the calls it had end now (tell their callers); queued ones stay. */
-  gone(epoch: number): Array<Call<P>> {
+  /**
+   * `host` is gone. `clean`: it said so itself (it ran nothing it had not acked): accepted calls end,
+   * sent ones go back to the queue (or end, if they transferred objects). Not clean: every call it had
+   * ends. Returns the calls that ended (tell their callers); queued calls stay.
+   */
+  gone(host: string, clean: boolean): Array<Call<P>> {
     const ended: Array<Call<P>> = [];
-    for (const call of this.#calls.values()) {
-      if (call.state !== 'queued' && call.epoch === epoch) {
-        this.#calls.delete(call.id);
-        ended.push(call);
-      }
+    for (const call of [...this.#calls.values()]) {
+      if (call.host !== host || call.state === 'queued') continue;
+      if (clean && call.state === 'sent' && this.#requeue(call)) continue;
+      this.#calls.delete(call.id);
+      ended.push(call);
     }
     return ended;
   }
@@ -107,5 +113,15 @@ export class CallTable<P> {
     const all = [...this.#calls.values()];
     this.#calls.clear();
     return all;
+  }
+
+  /** Back to the queue, unless it transferred objects (then it is removed: false). */
+  #requeue(call: Call<P>): boolean {
+    if (call.transfers) {
+      this.#calls.delete(call.id);
+      return false;
+    }
+    Object.assign(call, { state: 'queued', host: undefined, epoch: undefined });
+    return true;
   }
 }

@@ -2,21 +2,25 @@
  * `connect()`: a client of a service, whose calls never hang and run at most once per epoch.
  *
  * Invariants (the call rule itself is calls.ts):
- * - The client follows one host at a time: the one with the highest epoch it has heard of, never one at
- *   or below an epoch it knows is gone. Calls go to that host by its id and epoch.
- * - It learns a host is gone without timers: its shared wait on the host's alive lock is granted (the
- *   host crashed or closed: messages.ts `aliveLock`), the host says `down` or `refused`, or a host of a
- *   higher epoch speaks (a frozen host replaced on Web Locks keeps its locks: only the new epoch tells).
- *   Then every call that host had ends with `ServiceGoneError`, and `signal` aborts with it.
+ * - The client follows one host at a time: the one with the highest epoch it has heard of, never a host
+ *   (one start of serving) it knows is gone, nor one of an epoch below a gone one. It hears hosts on the
+ *   SharedWorker's port (when it has one) and on the service's channel, so it finds the host wherever it
+ *   runs, and it sends each call the way it heard its host (the port is preferred).
+ * - It learns a host is gone without timers: its shared wait on the host's alive lock is granted (the host
+ *   crashed or closed: messages.ts `aliveLock`), the host says `down` or `refused`, or a host of a higher
+ *   epoch speaks (a frozen host replaced on Web Locks keeps its locks: only the new epoch tells). Then every
+ *   call that host had ends with `ServiceGoneError` (or, when it stopped cleanly before acking it, waits for
+ *   the next host), and `signal` aborts with it.
  * - Calls made while no host is known wait, queued, for the next one: after a host went away the next call
- *   (or `reconnect()`) looks for one. Every call ends by its `timeout` at the latest
- *   (`ServiceTimeoutError`), or with `ServiceClosedError` at `close()`.
+ *   (or `reconnect()`) looks for one. Every call ends by its `timeout` at the latest (`ServiceTimeoutError`),
+ *   at once when it cannot be sent (a value that cannot be cloned: nothing left), or with
+ *   `ServiceClosedError` at `close()`.
  *
- * Constants: `timeout` defaults to 30 s per call: far above a healthy call (a round trip is well under a
- * millisecond; a wallet's signing takes seconds), yet a caller is never left waiting without an answer.
+ * Constants: `timeout` defaults to 30 s per call, and must be finite: far above a healthy call (a round trip
+ * is well under a millisecond; a wallet's signing takes seconds), yet no caller is ever left without an answer.
  */
-import { wrap, type Remote } from 'comlink';
-import { UnsupportedError } from '../core/errors.js';
+import { createEndpoint, releaseProxy, wrap, type Remote } from 'comlink';
+import { InvalidOptionError, UnsupportedError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 import { checkObject, msOption, must } from '../core/options.js';
 import { randomId } from '../core/random.js';
@@ -25,10 +29,10 @@ import { scopedBus, type Bus } from '../leader/bus.js';
 import { CallTable, type Call } from './calls.js';
 import { ClientEndpoint } from './endpoint.js';
 import { ServiceClosedError, ServiceGoneError, ServiceTimeoutError } from './errors.js';
-import { serve, type Implementation, type ServiceHost } from './host.js';
+import { checkHosting, serve, type Implementation, type ServiceHost } from './host.js';
 import { aliveLock, channelName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
 import { chooseTransport, type TransportMode } from './transport.js';
-import { toWire, useTypedErrors } from './wire-errors.js';
+import { MADE_UP, toWire, useTypedErrors } from './wire-errors.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
@@ -41,7 +45,7 @@ export interface ConnectOptions<T> {
   fallback?: Implementation<T>;
   /** `'auto'` (default): the SharedWorker where it exists, the channel otherwise; the others force one. */
   mode?: TransportMode;
-  /** Per call, ms (default 30,000; `Infinity`: no limit). */
+  /** Per call, ms (default 30,000): every call ends by then. */
   timeout?: number;
   /** Closes the client (as `close()`). */
   signal?: AbortSignal;
@@ -54,6 +58,7 @@ export interface ConnectOptions<T> {
 export interface HostInfo {
   readonly epoch: number;
   readonly where: HostWhere;
+  /** That host's start of serving. */
   readonly hostId: string;
 }
 
@@ -76,7 +81,10 @@ export interface ServiceClient<T> {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }
 
+type Via = 'port' | 'channel';
+
 interface Following extends HostInfo {
+  readonly via: Via;
   readonly watch: AbortController;
 }
 
@@ -84,6 +92,9 @@ interface Payload {
   readonly msg: ComlinkMessage;
   readonly transfer: Transferable[];
 }
+
+/** How many gone hosts a client remembers (their late messages are ignored). */
+const GONE_REMEMBERED = 256;
 
 /** Connects to service `name`; calls through `client.remote` are typed like the served object. */
 export function connect<T>(name: string, options: ConnectOptions<T>): ServiceClient<T> {
@@ -93,7 +104,8 @@ export function connect<T>(name: string, options: ConnectOptions<T>): ServiceCli
 export class ServiceClient<T> extends EventTarget {
   readonly name: string;
   readonly clientId = randomId();
-  readonly transport: 'port' | 'channel';
+  /** How this client looks for its host first: a SharedWorker's port, or the service's channel only. */
+  readonly transport: Via;
   readonly timeout: number;
   /** The service, as comlink's `Remote`: every method returns a promise. */
   readonly remote: Remote<T>;
@@ -105,14 +117,16 @@ export class ServiceClient<T> extends EventTarget {
   readonly #closer = new AbortController();
   readonly #worker: (() => { readonly port: MessagePort }) | undefined;
   readonly #waiters = new Set<{ resolve: (host: HostInfo) => void; reject: (error: unknown) => void }>();
+  readonly #goneHosts = new Set<string>();
   #manager: LockManager | undefined;
   #following: Following | undefined;
+  /** The highest epoch of a host known gone: hosts of lower epochs are stale. */
   #gone = -1;
   #slot = new AbortController();
   #port: MessagePort | undefined;
   /** A hello is out since the last host went away (or since the start): hosts announce themselves anyway. */
   #asking = false;
-  /** Set when the client cannot work here (a realm-scoped manager with a SharedWorker). */
+  /** Set when the client cannot work here (its manager failed, or is realm-scoped with a SharedWorker). */
   #unusable: Error | undefined;
   #bus: Bus<ServiceMessage> | undefined;
 
@@ -122,32 +136,41 @@ export class ServiceClient<T> extends EventTarget {
     must('worker', o.worker, typeof o.worker === 'function', 'a function returning a SharedWorker');
     must('mode', o.mode, o.mode === 'auto' || o.mode === 'shared-worker' || o.mode === 'channel', '"auto", "shared-worker" or "channel"');
     must('signal', o.signal, o.signal instanceof AbortSignal, 'an AbortSignal');
-    must('fallback', o.fallback, typeof o.fallback === 'object' || typeof o.fallback === 'function', 'an object or a function');
-    if (o.manager === undefined) throw new TypeError('connect() needs `manager`: the LockManager hosts are elected on');
+    if (o.fallback === null || (o.fallback !== undefined && typeof o.fallback !== 'object' && typeof o.fallback !== 'function')) {
+      throw new InvalidOptionError('fallback', 'must be the object to serve, or a function making it');
+    }
     this.name = checkName(name);
-    this.timeout = msOption('timeout', o.timeout, DEFAULT_CALL_TIMEOUT_MS, undefined, true);
+    const { manager, election } = checkHosting(o, 'connect()');
+    this.timeout = msOption('timeout', o.timeout, DEFAULT_CALL_TIMEOUT_MS);
     const chosen = chooseTransport({ mode: (o.mode as TransportMode | undefined) ?? 'auto', sharedWorker: typeof SharedWorker === 'function', worker: o.worker !== undefined, fallback: o.fallback !== undefined });
     if ('unsupported' in chosen) throw new UnsupportedError(`connect("${this.name}"): ${chosen.unsupported}`);
     this.transport = chosen.transport;
     this.#worker = o.worker as (() => { readonly port: MessagePort }) | undefined;
     useTypedErrors();
-    this.remote = wrap<T>(this.#endpoint);
+    this.remote = guarded(wrap<T>(this.#endpoint), () => void this.close());
     const signal = o.signal as AbortSignal | undefined;
     if (signal) {
       if (signal.aborted) void this.close();
       else signal.addEventListener('abort', () => void this.close(), { once: true });
     }
-    void Promise.resolve(o.manager as ConnectOptions<T>['manager']).then((manager) => {
-      if (this.#closer.signal.aborted) return;
-      if (typeof manager?.lock !== 'function') throw new TypeError('connect() needs a crosslock LockManager as `manager`');
-      this.#manager = manager;
-      if (this.transport === 'channel') this.#bus = scopedBus(manager.scope, channelName(manager.prefix ?? '', this.name), isServiceMessage, this.#onMessage, () => this.#connect());
-      if (chosen.hostHere) {
-        this.localHost = serve(this.name, o.fallback as Implementation<object>, { manager, signal: this.#closer.signal, ...pick(o, ['staleAfterMs', 'heartbeatMs']) });
-        this.localHost.closed.catch(() => {}); // reported through the host's 'error' event
-      }
-      this.#connect();
-    });
+    if (typeof document !== 'undefined' && typeof addEventListener === 'function') {
+      // A tab going away says so (a SharedWorker host then drops its port); the back/forward cache keeps it.
+      const onHide = (event: PageTransitionEvent): void => void (event.persisted || this.#say({ v, s: this.name, t: 'bye', from: this.clientId }, 'port'));
+      addEventListener('pagehide', onHide);
+      this.#closer.signal.addEventListener('abort', () => removeEventListener('pagehide', onHide), { once: true });
+    }
+    Promise.resolve(manager)
+      .then((m) => {
+        if (this.#closer.signal.aborted) return;
+        if (typeof m?.lock !== 'function') throw new UnsupportedError('connect() needs `manager`: a crosslock LockManager');
+        this.#manager = m;
+        this.#bus = scopedBus(m.scope, channelName(m.prefix ?? '', this.name), isServiceMessage, (message) => this.#onMessage(message, 'channel'), () => this.#connect(true));
+        if (chosen.hostHere) {
+          this.localHost = serve(this.name, o.fallback as Implementation<object>, { manager: m, signal: this.#closer.signal, ...election });
+        }
+        this.#connect();
+      })
+      .catch((error: unknown) => this.#fail(error instanceof Error ? error : new UnsupportedError(String(error))));
   }
 
   /** Who hosts the service for this client now (`null`: nobody known yet, or the last host went away). */
@@ -172,18 +195,15 @@ export class ServiceClient<T> extends EventTarget {
     const host = this.host;
     if (host) return Promise.resolve(host);
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        if (!this.#following) this.#asking = false;
+        reject(new ServiceTimeoutError(this.name, this.timeout, false, undefined));
+      }, this.timeout);
       const waiter = {
         resolve: (h: HostInfo) => (clearTimeout(timer), resolve(h)),
         reject: (e: unknown) => (clearTimeout(timer), reject(e)),
       };
-      const timer =
-        this.timeout === Infinity
-          ? undefined
-          : setTimeout(() => {
-              this.#waiters.delete(waiter);
-              if (!this.#following) this.#asking = false;
-              reject(new ServiceTimeoutError(this.name, this.timeout, false, undefined));
-            }, this.timeout);
       this.#waiters.add(waiter);
       this.#connect();
     });
@@ -191,25 +211,28 @@ export class ServiceClient<T> extends EventTarget {
 
   /** Ends every waiting call with `ServiceClosedError`, stops following, stops this page's own host. */
   async close(): Promise<void> {
-    if (this.#closer.signal.aborted) return void (await this.localHost?.closed.catch(() => {}));
-    const closed = new ServiceClosedError(this.name);
-    this.#closer.abort(closed);
-    for (const call of this.#calls.endAll()) this.#answer(call, closed);
-    for (const waiter of this.#waiters) waiter.reject(closed);
-    this.#waiters.clear();
-    this.#following?.watch.abort();
-    this.#following = undefined;
-    this.#slot.abort(closed);
-    this.#say({ v, s: this.name, t: 'bye', from: this.clientId });
-    this.#port?.close();
-    this.#port = undefined;
-    this.#bus?.close();
-    await this.localHost?.closed.catch(() => {});
+    if (!this.#closer.signal.aborted) {
+      const closed = new ServiceClosedError(this.name);
+      this.#closer.abort(closed);
+      this.#end(closed);
+      this.#following?.watch.abort();
+      this.#following = undefined;
+      this.#slot.abort(closed);
+      this.#say({ v, s: this.name, t: 'bye', from: this.clientId }, 'port');
+      this.#port?.close();
+      this.#port = undefined;
+      this.#bus?.close();
+    }
+    await this.localHost?.closed;
   }
 
   /** The client cannot work here: every call, now and later, fails with `error`. */
   #fail(error: Error): void {
-    this.#unusable = error;
+    this.#unusable ??= error;
+    this.#end(error);
+  }
+
+  #end(error: Error): void {
     for (const call of this.#calls.endAll()) this.#answer(call, error);
     for (const waiter of this.#waiters) waiter.reject(error);
     this.#waiters.clear();
@@ -219,18 +242,29 @@ export class ServiceClient<T> extends EventTarget {
     const id = msg.id;
     if (this.#closer.signal.aborted) return this.#endpoint.receive(thrown(id, new ServiceClosedError(this.name)));
     if (this.#unusable) return this.#endpoint.receive(thrown(id, this.#unusable));
-    if (transfer.length > 0 && this.transport === 'channel') {
-      return this.#endpoint.receive(thrown(id, new TypeError('this call transfers objects (comlink proxy() or transfer()), which the service channel cannot carry; connect through a SharedWorker')));
+    // comlink's "proxy released" (releaseProxy, or its FinalizationRegistry) concerns this client only.
+    if (msg.type === 'RELEASE') return this.#endpoint.receive({ id, type: 'RAW', value: undefined });
+    if (transfer.some((t) => typeof MessagePort === 'function' && t instanceof MessagePort)) {
+      return this.#endpoint.receive(thrown(id, new UnsupportedError('comlink proxy() arguments are not supported by crosslock/service: calls through a raw MessagePort escape epochs and timeouts')));
     }
     const call = this.#calls.add(id, { msg, transfer }, transfer.length > 0);
-    if (this.timeout !== Infinity) this.#timers.set(id, setTimeout(() => this.#timedOut(id), this.timeout));
+    this.#timers.set(id, setTimeout(() => this.#timedOut(id), this.timeout));
     const f = this.#following;
-    if (f) this.#send(f, this.#calls.send(f.epoch));
+    if (f) this.#send(f);
     else if (call.state === 'queued') this.#connect();
   }
 
-  #send(f: Following, calls: Array<Call<Payload>>): void {
-    for (const call of calls) this.#say({ v, s: this.name, t: 'call', from: this.clientId, to: f.hostId, epoch: f.epoch, msg: call.payload.msg }, call.payload.transfer);
+  /** Posts every queued call to `f`. One that cannot be posted (not clonable, or transfers over the channel) ends at once: it never left. */
+  #send(f: Following): void {
+    for (const call of this.#calls.send(f.hostId, f.epoch)) {
+      try {
+        if (f.via === 'channel' && call.transfers) throw new UnsupportedError(`this call transfers objects, which the service channel cannot carry: its host (${f.where}) is reached through the channel`);
+        this.#say({ v, s: this.name, t: 'call', from: this.clientId, to: f.hostId, epoch: f.epoch, msg: call.payload.msg }, f.via, call.payload.transfer);
+      } catch (error) {
+        this.#calls.end(call.id);
+        this.#answer(call, error as Error);
+      }
+    }
   }
 
   #timedOut(id: string): void {
@@ -247,12 +281,14 @@ export class ServiceClient<T> extends EventTarget {
     this.#endpoint.receive(thrown(call.id, error));
   }
 
-  /** Looks for a host: asks the channel, or (re)opens the SharedWorker's port. */
-  #connect(): void {
-    if (this.#closer.signal.aborted || !this.#manager || this.#following || this.#asking) return;
+  /** Looks for a host: asks the channel and, with a SharedWorker, (re)opens its port (`again`: after a bfcache restore). */
+  #connect(again = false): void {
+    if (this.#closer.signal.aborted || this.#unusable || !this.#manager || this.#following || (this.#asking && !again)) return;
     this.#asking = true;
     if (this.transport === 'port') {
+      this.#say({ v, s: this.name, t: 'bye', from: this.clientId }, 'port');
       this.#port?.close();
+      this.#port = undefined;
       const worker = this.#worker!();
       if (this.#manager.scope === 'realm' && typeof SharedWorker === 'function' && worker instanceof SharedWorker) {
         // A realm-scoped manager (memory) cannot see the worker's locks: it would take every host for dead.
@@ -261,39 +297,51 @@ export class ServiceClient<T> extends EventTarget {
       const port = worker.port;
       this.#port = port;
       port.addEventListener('message', (e: MessageEvent) => {
-        if (port === this.#port && isServiceMessage(e.data)) this.#onMessage(e.data);
+        if (port === this.#port && isServiceMessage(e.data)) this.#onMessage(e.data, 'port');
       });
       port.start();
+      this.#say({ v, s: this.name, t: 'hello', from: this.clientId }, 'port');
     }
-    this.#say({ v, s: this.name, t: 'hello', from: this.clientId });
+    this.#say({ v, s: this.name, t: 'hello', from: this.clientId }, 'channel');
   }
 
-  #say(message: ClientMessage, transfer: Transferable[] = []): void {
-    if (this.#port) {
+  /** Sends `message` by `via`; throws what the port or channel throws (a value that cannot be cloned). */
+  #say(message: ClientMessage, via: Via, transfer: Transferable[] = []): void {
+    if (via === 'port') {
+      if (message.t === 'call') this.#port!.postMessage(message, transfer);
+      else
+        try {
+          this.#port?.postMessage(message);
+        } catch {
+          // A closed port: the alive lock tells the rest.
+        }
+    } else if (message.t === 'call') this.#bus!.post(message);
+    else
       try {
-        this.#port.postMessage(message, transfer);
+        this.#bus?.post(message);
       } catch {
-        // A closed port: the alive lock tells the rest.
+        // A closed channel.
       }
-    } else this.#bus?.post(message);
   }
 
-  #onMessage = (m: ServiceMessage): void => {
+  #onMessage(m: ServiceMessage, via: Via): void {
     if (m.s !== this.name || this.#closer.signal.aborted) return;
     const h = m as HostMessage;
     switch (h.t) {
       case 'host':
-        return this.#follow(h);
+        return this.#follow(h, via);
       case 'down':
-        return this.#lose(h.epoch, 'its host stopped');
+        return this.#lose(h.from, h.epoch, 'its host stopped', true);
       case 'ack':
-        if (h.to === this.clientId) this.#calls.accepted(h.id, h.epoch);
+        if (h.to === this.clientId) this.#calls.accepted(h.id, h.from);
         return;
       case 'refused':
         if (h.to !== this.clientId) return;
-        if (this.#calls.refused(h.id, h.epoch) === 'ended') this.#answer({ id: h.id } as Call<Payload>, new ServiceGoneError(this.name, h.epoch, false, 'its host did not take the call, which cannot be sent again (it transferred objects)'));
-        // The host no longer serves that epoch: follow the next one; the call waits for it.
-        return this.#lose(h.epoch, 'its host no longer serves this epoch');
+        if (this.#calls.refused(h.id, h.from) === 'ended') {
+          this.#answer({ id: h.id } as Call<Payload>, new ServiceGoneError(this.name, h.epoch, false, 'its host did not take the call, which cannot be sent again (it transferred objects)'));
+        }
+        // That host no longer serves (it never serves a start again once it stopped): follow the next one.
+        return this.#lose(h.from, h.epoch, 'its host no longer serves', true);
       case 'reply': {
         if (h.to !== this.clientId) return;
         const call = this.#calls.end(h.id);
@@ -304,55 +352,78 @@ export class ServiceClient<T> extends EventTarget {
         return;
       }
     }
-  };
+  }
 
-  #follow(h: Extract<HostMessage, { t: 'host' }>): void {
-    if (h.epoch <= this.#gone) return;
+  #follow(h: Extract<HostMessage, { t: 'host' }>, via: Via): void {
+    if (this.#goneHosts.has(h.from) || h.epoch < this.#gone) return;
     const before = this.#following;
-    if (before) {
-      if (before.epoch >= h.epoch) return;
-      this.#lose(before.epoch, 'a newer host took over');
+    if (before?.hostId === h.from) {
+      // The same host heard the other way: prefer the port (it carries transfers).
+      if (before.via === 'channel' && via === 'port') this.#following = { ...before, via };
+      return;
     }
-    const f: Following = { epoch: h.epoch, where: h.where, hostId: h.from, watch: new AbortController() };
+    if (before) {
+      if (h.epoch < before.epoch) return;
+      this.#lose(before.hostId, before.epoch, 'a newer host took over', false);
+    }
+    const f: Following = { epoch: h.epoch, where: h.where, hostId: h.from, via, watch: new AbortController() };
     this.#following = f;
     this.#asking = false;
     // Granted exactly when the host no longer holds its alive lock: it is gone.
     this.#manager!.lock(aliveLock(this.name, f.epoch, f.hostId), { mode: 'shared', timeout: Infinity, signal: f.watch.signal, unchecked: true }).then(
-      (guard) => (void guard.release().catch(() => {}), this.#lose(f.epoch, 'its host went away')),
+      (guard) => (void guard.release().catch(() => {}), this.#lose(f.hostId, f.epoch, 'its host went away', false)),
       () => {}, // aborted: we stopped following it
     );
     const info = this.host!;
     this.dispatchEvent(new ServiceEvent('host', info));
     for (const waiter of this.#waiters) waiter.resolve(info);
     this.#waiters.clear();
-    this.#send(f, this.#calls.send(f.epoch));
+    this.#send(f);
   }
 
-  /** The host of `epoch` is gone: its calls end; the next call (or a queued one) looks for the next host. */
-  #lose(epoch: number, detail: string): void {
+  /**
+   * Host `hostId` (of `epoch`) is gone; `clean`: it said so itself. Its calls end (or, clean and never
+   * acked, wait for the next host); the next call (or a queued one) looks for the next host.
+   */
+  #lose(hostId: string, epoch: number, detail: string, clean: boolean): void {
+    this.#goneHosts.add(hostId);
+    if (this.#goneHosts.size > GONE_REMEMBERED) this.#goneHosts.delete(this.#goneHosts.values().next().value!);
     if (epoch > this.#gone) this.#gone = epoch;
-    for (const call of this.#calls.gone(epoch)) this.#answer(call, new ServiceGoneError(this.name, epoch, call.state === 'accepted', detail));
+    for (const call of this.#calls.gone(hostId, clean)) this.#answer(call, new ServiceGoneError(this.name, epoch, call.state === 'accepted', detail));
     const f = this.#following;
-    if (!f || f.epoch !== epoch) return;
-    f.watch.abort();
-    this.#following = undefined;
-    this.#asking = false;
-    const error = new ServiceGoneError(this.name, epoch, false, detail);
-    const slot = this.#slot;
-    this.#slot = new AbortController();
-    slot.abort(error);
-    this.dispatchEvent(new ServiceEvent('gone', null, error));
-    if (this.#calls.hasQueued() || this.#waiters.size > 0) this.#connect();
+    if (f?.hostId === hostId) {
+      f.watch.abort();
+      this.#following = undefined;
+      this.#asking = false;
+      const error = new ServiceGoneError(this.name, epoch, false, detail);
+      const slot = this.#slot;
+      this.#slot = new AbortController();
+      slot.abort(error);
+      this.dispatchEvent(new ServiceEvent('gone', null, error));
+    }
+    if (!this.#following && (this.#calls.hasQueued() || this.#waiters.size > 0)) this.#connect();
   }
 }
 
-/** comlink's answer for call `id` that throws `error` (read by the typed 'throw' handler, wire-errors.ts). */
+/** comlink's answer for call `id` that throws `error`, through the handler of made-up errors (wire-errors.ts). */
 function thrown(id: string, error: Error): ComlinkMessage {
-  return { id, type: 'HANDLER', name: 'throw', value: toWire(error) };
+  return { id, type: 'HANDLER', name: MADE_UP, value: toWire(error) };
 }
 
-function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const key of keys) if (o[key] !== undefined) out[key] = o[key] as number;
-  return out;
+/**
+ * The remote, with comlink's own escape hatches closed at every depth: `releaseProxy` would drop every
+ * pending call's resolver (they would never settle: use `close()`, which it now calls), and
+ * `createEndpoint` would give a raw port that escapes epochs and timeouts.
+ */
+function guarded<R>(remote: R, close: () => void): R {
+  const wrapProxy = (target: unknown): unknown =>
+    new Proxy(target as object, {
+      get(t, prop) {
+        if (prop === releaseProxy) return close;
+        if (prop === createEndpoint) return () => Promise.reject(new UnsupportedError('createEndpoint is not supported by crosslock/service: a raw port escapes epochs and timeouts'));
+        const value = Reflect.get(t, prop) as unknown;
+        return prop === 'then' || typeof value !== 'function' ? value : wrapProxy(value);
+      },
+    });
+  return wrapProxy(remote) as R;
 }

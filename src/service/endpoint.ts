@@ -37,10 +37,14 @@ export class HostEndpoint implements Endpoint {
     this.#listeners.emit(message);
   }
 
+  /**
+   * comlink's answer out. If sending it throws (a value that cannot be cloned) the request stays open:
+   * comlink catches that and answers again with a TypeError, which goes out instead.
+   */
   postMessage(message: ComlinkMessage, transfer: Transferable[] = []): void {
     const answer = this.#answers.get(message.id);
-    this.#answers.delete(message.id);
     answer?.(message, transfer);
+    this.#answers.delete(message.id);
   }
 
   addEventListener(type: string, listener: Listener): void {

@@ -4,47 +4,59 @@
  * Invariants:
  * - HOSTING IS LEADING the election `service.<name>` (crosslock/leader), so at most one host runs calls
  *   at a time, whether it is a SharedWorker or a page standing in for one (the fallback), and the
- *   **epoch** is the leadership's term: it goes up with every new host, across the origin.
- * - A host runs a call only if the call names its id and epoch and it still leads at that moment
- *   (`Leadership.signal`, which also checks a thawed leader's staleness synchronously); otherwise it
- *   answers `refused` and the call has not run. It answers `ack` before the call starts.
- * - While it hosts an epoch, it holds an exclusive lock `service.<name>.alive.<epoch>.<hostId>` that
- *   nobody else ever asks for exclusively: clients wait on it in shared mode, and are granted it exactly
+ *   **epoch** is the leadership's term: it goes up whenever another host takes over. Each start of
+ *   serving has an id of its own (`hostId`), new even when the same host leads again in the same term,
+ *   so a client never confuses a host that stopped with the one that came back.
+ * - A host answers `ack` BEFORE it runs a call, and runs it only if the call names this start and it
+ *   still leads at that moment (`Leadership.signal`, which also checks a thawed leader's staleness
+ *   synchronously); otherwise it answers `refused` and has not run it. Once it stops serving a start it
+ *   never runs a call of that start again. Its messages to one client keep their order (one port, one
+ *   channel sender), so a client that got `down` or `refused` before any `ack` of a call knows the call
+ *   did not run (calls.ts).
+ * - While it serves a start, it holds an exclusive lock `service.<name>.alive.<epoch>.<hostId>` that
+ *   nobody else ever asks for exclusively: clients wait on it in shared mode and are granted it exactly
  *   when this host is gone (crashed, closed, killed with its creator page), which is how they learn it
- *   without any timer (Chromium has no MessagePort close event: whatwg/html#10201). A name per epoch and
- *   host means a client that starts watching late still sees the right host's death at once.
- * - When hosting ends (leadership lost, resigned, closed) it says `down`, then gives the alive lock up.
+ *   without any timer (Chromium has no MessagePort close event: whatwg/html#10201). A name per start
+ *   means a client that starts watching late still sees the right host's death at once. If the host
+ *   loses that lock (a lease that lapsed), it stops serving that start: its clients think it gone.
+ * - When a start ends (leadership lost, resigned, closed, alive lock lost) it says `down`, then gives the
+ *   alive lock up.
+ * - comlink's side channels are refused: `createEndpoint` (ENDPOINT), `new remote.X()` (CONSTRUCT), and any
+ *   answer that transfers a MessagePort (a `proxy()`), because calls through a raw port escape epochs,
+ *   leadership checks and timeouts (a call through one to a dead host would never settle).
  *
  * In a SharedWorker it takes the `connect` ports (call `serve()` synchronously in the worker script,
  * before any `await`, so the first `connect` is not missed) and the service's channel, so clients in
  * dedicated workers (which cannot make a SharedWorker) reach it too. In a page it serves the channel.
  */
 import { expose } from 'comlink';
-import { randomId } from '../core/random.js';
+import { UnsupportedError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
-import { checkObject, must } from '../core/options.js';
+import { checkObject, msOption, must } from '../core/options.js';
+import { randomId } from '../core/random.js';
 import type { LockGuard, LockManager } from '../core/types.js';
 import { scopedBus, type Bus } from '../leader/bus.js';
-import { LeaderElection } from '../leader/election.js';
+import { DEFAULT_STALE_AFTER_MS, LeaderElection } from '../leader/election.js';
 import type { Leadership } from '../leader/leadership.js';
-import { ServiceClosedError } from './errors.js';
 import { HostEndpoint } from './endpoint.js';
-import { aliveLock, channelName, hostLock, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
+import { ServiceClosedError } from './errors.js';
+import { aliveLock, channelName, hostLock, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
 import { toWire, useTypedErrors } from './wire-errors.js';
 
-/** What a host knows of the epoch it serves, given to an implementation factory. */
+/** What a host knows of the start it serves, given to an implementation factory. */
 export interface HostContext {
   readonly service: string;
   readonly epoch: number;
   readonly where: HostWhere;
+  /** This start of serving (new each time, even in the same epoch). */
   readonly hostId: string;
-  /** Aborted when this host stops serving this epoch (the leadership's signal). */
+  /** Aborted when this host stops serving this start (the leadership ended, or its alive lock was lost). */
   readonly signal: AbortSignal;
   /** The leadership's lock guard: fence the service's writes with it (`FencedStore`). */
   readonly guard: LockGuard;
 }
 
-/** The object served, or a function making it once per epoch (it gets the epoch's `HostContext`). */
+/** The object served, or a function making it once per start (it gets the start's `HostContext`). */
 export type Implementation<T> = T | ((host: HostContext) => T | PromiseLike<T>);
 
 export interface ServeOptions {
@@ -57,7 +69,7 @@ export interface ServeOptions {
   heartbeatMs?: number;
 }
 
-/** `'host'`: this host started serving an epoch (`context`), or stopped (`null`). `'error'`: the implementation factory failed. */
+/** `'host'`: this host started serving (`context`), or stopped (`null`). `'error'`: the implementation factory (or the manager) failed, and hosting stopped. */
 export class HostEvent extends Event {
   constructor(
     type: 'host' | 'error',
@@ -80,6 +92,8 @@ interface Serving {
   readonly context: HostContext;
   readonly leadership: Leadership;
   readonly endpoint: HostEndpoint;
+  /** Aborted when this start must end (its alive lock was lost, or the host closes). */
+  readonly end: AbortController;
 }
 
 type Reply = (message: HostMessage, transfer?: Transferable[]) => void;
@@ -89,15 +103,27 @@ export function serve<T extends object>(name: string, implementation: Implementa
   return new ServiceHost(name, implementation as Implementation<object>, options);
 }
 
+/** Checks what `serve()` and `connect()` share: the manager (or a promise of one) and the election's options. */
+export function checkHosting(o: Record<string, unknown>, call: string): { manager: ServeOptions['manager']; election: { staleAfterMs?: number; heartbeatMs?: number } } {
+  const m = o.manager as { lock?: unknown; then?: unknown } | undefined;
+  if (typeof m?.lock !== 'function' && typeof m?.then !== 'function') throw new UnsupportedError(`${call} needs \`manager\`: a crosslock LockManager, or a promise of one`);
+  const election: { staleAfterMs?: number; heartbeatMs?: number } = {};
+  if (o.staleAfterMs !== undefined) election.staleAfterMs = msOption('staleAfterMs', o.staleAfterMs, DEFAULT_STALE_AFTER_MS);
+  if (o.heartbeatMs !== undefined) election.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, 1000, (election.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) / 4);
+  return { manager: o.manager as ServeOptions['manager'], election };
+}
+
 export class ServiceHost extends EventTarget {
   readonly name: string;
-  readonly hostId = randomId();
   readonly where: HostWhere = whereAmI();
+  /** Resolves once this host stopped for good (closed, or its factory or manager failed: see 'error'). */
   readonly closed: Promise<void>;
   readonly #implementation: Implementation<object>;
   readonly #closer = new AbortController();
   readonly #ports = new Set<MessagePort>();
   #serving: Serving | undefined;
+  /** This host's starts (bounded): the calls it answers, `refused` once a start is over. */
+  readonly #starts = new Set<string>();
   #bus: Bus<ServiceMessage> | undefined;
 
   constructor(name: string, implementation: Implementation<object>, options: ServeOptions) {
@@ -106,16 +132,17 @@ export class ServiceHost extends EventTarget {
     must('signal', o.signal, o.signal instanceof AbortSignal, 'an AbortSignal');
     if (typeof implementation !== 'function' && (typeof implementation !== 'object' || implementation === null)) throw new TypeError('serve() needs an object to serve, or a function making it');
     this.name = checkName(name);
+    const { manager, election } = checkHosting(o, 'serve()');
     this.#implementation = implementation;
     useTypedErrors();
     const signal = o.signal as AbortSignal | undefined;
     if (signal?.aborted) this.#closer.abort(new ServiceClosedError(this.name));
     signal?.addEventListener('abort', () => void this.close(), { once: true });
     if (this.where === 'shared-worker') addEventListener('connect', this.#onConnect as EventListener);
-    this.closed = this.#run(o.manager as ServeOptions['manager'], { staleAfterMs: o.staleAfterMs as number | undefined, heartbeatMs: o.heartbeatMs as number | undefined });
+    this.closed = this.#run(manager, election).catch((error: unknown) => void this.dispatchEvent(new HostEvent('error', null, error)));
   }
 
-  /** The epoch this host serves now, or `null`. */
+  /** The start this host serves now, or `null`. */
   get context(): HostContext | null {
     return this.#serving?.context ?? null;
   }
@@ -123,42 +150,72 @@ export class ServiceHost extends EventTarget {
   /** Stops hosting: says `down`, releases the epoch (another host may start at once), stops listening. */
   async close(): Promise<void> {
     if (!this.#closer.signal.aborted) this.#closer.abort(new ServiceClosedError(this.name));
+    this.#serving?.end.abort();
     await this.closed;
   }
 
-  async #run(managerOrPromise: ServeOptions['manager'], electionOptions: { staleAfterMs: number | undefined; heartbeatMs: number | undefined }): Promise<void> {
-    const manager = await managerOrPromise;
-    if (typeof manager?.lock !== 'function') throw new TypeError('serve() needs a crosslock LockManager as `manager`');
-    const stop = this.#closer.signal;
-    if (stop.aborted) return this.#stopListening();
-    this.#bus = scopedBus(manager.scope, channelName(manager.prefix ?? '', this.name), isServiceMessage, (m) => this.#onMessage(m, this.#channelReply), () => this.#announce());
-    const options = Object.fromEntries(Object.entries(electionOptions).filter(([, x]) => x !== undefined));
-    const election = new LeaderElection(manager, hostLock(this.name), options);
-    stop.addEventListener('abort', () => void election.close(), { once: true });
+  /**
+   * Serves clients on `port` too, as a SharedWorker does each `connect` port: any MessagePort whose other
+   * end a client's `worker()` returns (`{ port }`). A port whose first message is for another service is
+   * dropped (several services may share one SharedWorker and its `connect` events).
+   */
+  accept(port: MessagePort): void {
+    if (this.#closer.signal.aborted) return;
+    this.#ports.add(port);
+    const reply: Reply = (message, transfer) => port.postMessage(message, transfer ?? []);
+    const onMessage = (e: MessageEvent): void => {
+      const m = e.data as unknown;
+      if (!isServiceMessage(m)) return;
+      if (m.s !== this.name || m.t === 'bye') {
+        this.#ports.delete(port);
+        return port.removeEventListener('message', onMessage);
+      }
+      this.#onMessage(m, reply);
+    };
+    port.addEventListener('message', onMessage);
+    port.start();
+  }
+
+  async #run(managerOrPromise: ServeOptions['manager'], electionOptions: { staleAfterMs?: number; heartbeatMs?: number }): Promise<void> {
     try {
-      while (!stop.aborted) {
-        const leadership = await election.lead({ signal: stop }).catch(() => undefined);
-        if (!leadership) break;
-        if (!(await this.#host(manager, leadership))) break;
+      const manager = await managerOrPromise;
+      if (typeof manager?.lock !== 'function') throw new UnsupportedError('serve() needs `manager`: a crosslock LockManager');
+      const stop = this.#closer.signal;
+      if (stop.aborted) return;
+      this.#bus = scopedBus(manager.scope, channelName(manager.prefix ?? '', this.name), isServiceMessage, (m) => this.#onMessage(m, this.#channelReply), () => this.#announce());
+      const election = new LeaderElection(manager, hostLock(this.name), electionOptions);
+      stop.addEventListener('abort', () => void election.close(), { once: true });
+      try {
+        while (!stop.aborted) {
+          const leadership = await election.lead({ signal: stop }).catch(() => undefined);
+          if (!leadership) break;
+          if (!(await this.#host(manager, leadership))) break;
+        }
+      } finally {
+        await election.close();
       }
     } finally {
-      await election.close();
       this.#stopListening();
     }
   }
 
-  /** Serves one epoch until its leadership ends. False when hosting must stop (the factory failed). */
+  /** Serves one start until its leadership ends or its alive lock is lost. False when hosting must stop. */
   async #host(manager: LockManager, leadership: Leadership): Promise<boolean> {
     const epoch = leadership.term;
-    const signal = leadership.signal;
+    const hostId = randomId();
+    this.#starts.add(hostId);
+    if (this.#starts.size > 64) this.#starts.delete(this.#starts.values().next().value!);
+    const end = new AbortController();
+    const signal = AbortSignal.any([leadership.signal, end.signal]);
     let alive;
     try {
-      alive = await manager.lock(aliveLock(this.name, epoch, this.hostId), { timeout: Infinity, signal });
+      alive = await manager.lock(aliveLock(this.name, epoch, hostId), { timeout: Infinity, signal });
     } catch {
       await leadership.resign();
       return true; // lost before it could serve: campaign again
     }
-    const context: HostContext = { service: this.name, epoch, where: this.where, hostId: this.hostId, signal, guard: leadership.guard };
+    alive.signal.addEventListener('abort', () => end.abort(alive.signal.reason), { once: true });
+    const context: HostContext = { service: this.name, epoch, where: this.where, hostId, signal, guard: leadership.guard };
     try {
       let object: object;
       try {
@@ -173,16 +230,15 @@ export class ServiceHost extends EventTarget {
       if (signal.aborted) return true;
       const endpoint = new HostEndpoint();
       expose(object, endpoint);
-      this.#serving = { context, leadership, endpoint };
+      this.#serving = { context, leadership, endpoint, end };
       this.#announce();
       this.dispatchEvent(new HostEvent('host', context));
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
       return true;
     } finally {
+      // From here this start runs nothing more (calls are refused), then says so, then lets clients see it gone.
       if (this.#serving?.context === context) this.#serving = undefined;
-      const down: HostMessage = { v, s: this.name, t: 'down', from: this.hostId, epoch };
-      for (const port of this.#ports) post(port, down);
-      this.#bus?.post(down);
+      this.#broadcast({ v, s: this.name, t: 'down', from: hostId, epoch });
       await alive.release().catch(() => {});
       await leadership.resign();
       this.dispatchEvent(new HostEvent('host', null));
@@ -192,10 +248,16 @@ export class ServiceHost extends EventTarget {
   /** Says "I host" on every port and the channel (when hosting starts, and after a bfcache restore). */
   #announce(): void {
     const serving = this.#serving;
-    if (!serving) return;
-    const message: HostMessage = { v, s: this.name, t: 'host', from: this.hostId, epoch: serving.context.epoch, where: this.where };
-    for (const port of this.#ports) post(port, message);
-    this.#bus?.post(message);
+    if (serving) this.#broadcast(this.#hostMessage(serving));
+  }
+
+  #hostMessage(serving: Serving): HostMessage {
+    return { v, s: this.name, t: 'host', from: serving.context.hostId, epoch: serving.context.epoch, where: this.where };
+  }
+
+  #broadcast(message: HostMessage): void {
+    for (const port of this.#ports) attempt(() => port.postMessage(message));
+    attempt(() => this.#bus?.post(message));
   }
 
   #onConnect = (event: MessageEvent): void => {
@@ -203,52 +265,34 @@ export class ServiceHost extends EventTarget {
     if (port) this.accept(port);
   };
 
-  /**
-   * Serves clients on `port` too, as a SharedWorker does each `connect` port: any MessagePort whose other
-   * end a client's `worker()` returns (`{ port }`), e.g. a MessageChannel to a page that hosts.
-   */
-  accept(port: MessagePort): void {
-    if (this.#closer.signal.aborted) return;
-    this.#ports.add(port);
-    const reply: Reply = (message, transfer) => post(port, message, transfer);
-    port.addEventListener('message', (e: MessageEvent) => {
-      const m = e.data as unknown;
-      if (!isServiceMessage(m) || m.s !== this.name) return;
-      if (m.t === 'bye') return void this.#ports.delete(port);
-      this.#onMessage(m, reply);
-    });
-    port.start();
-  }
-
-  #channelReply: Reply = (message, transfer) => {
-    if (transfer?.length && message.t === 'reply') {
-      // A BroadcastChannel cannot transfer (a comlink proxy() or transfer() in the answer): say so.
-      const error = new TypeError('this answer transfers objects (comlink proxy() or transfer()), which the service channel cannot carry; serve it from a SharedWorker');
-      message = { ...message, msg: { id: message.id, type: 'HANDLER', name: 'throw', value: toWire(error) } };
-    }
-    this.#bus?.post(message);
-  };
+  #channelReply: Reply = (message) => this.#bus?.post(message);
 
   #onMessage(m: ServiceMessage, reply: Reply): void {
     if (m.s !== this.name) return;
+    const serving = this.#serving;
+    // Reading the leadership's signal checks, synchronously, that this host may still act (a thawed one may not).
     if (m.t === 'hello') {
-      const serving = this.#serving;
-      if (serving) reply({ v, s: this.name, t: 'host', from: this.hostId, epoch: serving.context.epoch, where: this.where });
-    } else if (m.t === 'call' && m.to === this.hostId) this.#onCall(m, reply);
+      if (serving && !serving.context.signal.aborted) attempt(() => reply(this.#hostMessage(serving)));
+    } else if (m.t === 'call') this.#onCall(m, reply);
   }
 
   #onCall(m: Extract<ClientMessage, { t: 'call' }>, reply: Reply): void {
     const serving = this.#serving;
     const id = m.msg.id;
-    const answer = { v, s: this.name, from: this.hostId, to: m.from, id, epoch: m.epoch } as const;
-    // Reading the leadership's signal checks, synchronously, that this host may still act (a thawed one may not).
-    if (!serving || serving.context.epoch !== m.epoch || serving.leadership.signal.aborted) return reply({ ...answer, t: 'refused' });
-    reply({ ...answer, t: 'ack' });
-    if (m.msg.type === 'RELEASE') {
-      // comlink's "proxy released" would stop the one endpoint every client shares: answer it here.
-      return reply({ v, s: this.name, t: 'reply', from: this.hostId, to: m.from, id, msg: { id, type: 'RAW', value: undefined } });
-    }
-    serving.endpoint.deliver(m.msg, (msg, transfer) => reply({ v, s: this.name, t: 'reply', from: this.hostId, to: m.from, id, msg }, transfer));
+    // Only calls to one of this host's own starts are answered: a channel carries every host's calls, and
+    // a `refused` from anyone but the host a call was sent to would wrongly tell the client it did not run.
+    if (!this.#starts.has(m.to)) return;
+    const answer = { v, s: this.name, from: m.to, to: m.from, id, epoch: m.epoch } as const;
+    if (!serving || serving.context.hostId !== m.to || serving.context.epoch !== m.epoch || serving.context.signal.aborted) return attempt(() => reply({ ...answer, t: 'refused' }));
+    attempt(() => reply({ ...answer, t: 'ack' }));
+    const send = (msg: ComlinkMessage, transfer: Transferable[] = []): void => reply({ v, s: this.name, t: 'reply', from: m.to, to: m.from, id, msg }, transfer);
+    const type = m.msg.type;
+    if (type === 'RELEASE') return attempt(() => send({ id, type: 'RAW', value: undefined })); // comlink's "proxy released" would stop the endpoint every client shares
+    if (type === 'ENDPOINT' || type === 'CONSTRUCT') return attempt(() => send(thrownMessage(id, sideChannel(type === 'ENDPOINT' ? 'createEndpoint' : '`new` on a remote'))));
+    serving.endpoint.deliver(m.msg, (msg, transfer) => {
+      if (transfer.some((t) => typeof MessagePort === 'function' && t instanceof MessagePort)) return send(thrownMessage(id, sideChannel('an answer made with comlink proxy()')));
+      send(msg, transfer); // throws (DataCloneError) on what cannot be cloned: comlink then answers with a TypeError
+    });
   }
 
   #stopListening(): void {
@@ -259,11 +303,21 @@ export class ServiceHost extends EventTarget {
   }
 }
 
-function post(port: MessagePort, message: HostMessage, transfer: Transferable[] = []): void {
+/** comlink's answer for call `id` that throws `error`. */
+export function thrownMessage(id: string, error: Error): ComlinkMessage {
+  return { id, type: 'HANDLER', name: 'throw', value: toWire(error) };
+}
+
+function sideChannel(what: string): UnsupportedError {
+  return new UnsupportedError(`${what} is not supported by crosslock/service: calls through a raw MessagePort escape epochs and timeouts (a call to a dead host would never settle)`);
+}
+
+/** Posts that may fail (a port whose page went away, a closed channel): the alive lock tells the rest. */
+function attempt(post: () => void): void {
   try {
-    port.postMessage(message, transfer);
+    post();
   } catch {
-    // A port whose page went away: nothing to tell.
+    // nothing to tell any more
   }
 }
 

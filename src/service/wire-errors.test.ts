@@ -36,6 +36,18 @@ describe('errors across the boundary', () => {
     expect(across(Symbol('x'))).toBe('Symbol(x)');
   });
 
+  it("another library's error that shares a crosslock error's name is not rebuilt as ours; an own __proto__ field changes nothing", () => {
+    class StorageError extends Error {
+      override name = 'StorageError';
+    }
+    const theirs = across(new StorageError('disk full')) as Error;
+    expect(theirs.name).toBe('StorageError');
+    expect(Object.getPrototypeOf(theirs)).toBe(Error.prototype);
+    const sneaky = across(Object.defineProperty(new TypeError('x'), '__proto__', { value: { polluted: true }, enumerable: true })) as TypeError;
+    expect(sneaky).toBeInstanceOf(TypeError);
+    expect((sneaky as unknown as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
   it('an unknown error name arrives as an Error with that name', () => {
     class WalletError extends Error {
       override name = 'WalletError';

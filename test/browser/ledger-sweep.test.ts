@@ -1,7 +1,7 @@
 /**
  * Issue 11 item 10, the Web Locks side: the generation ledger keeps one record per checked lock name;
- * idle ones are swept, but never one whose lock the browser shows held or requested, and a swept name
- * never repeats a generation.
+ * idle ones are swept, but never one whose lock the browser shows held or requested, never one granted
+ * between two looks (whatever the sweeper's clock says), and a swept name never repeats a generation.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deleteDB, openDB } from 'idb';
@@ -52,12 +52,29 @@ async function holdRaw(name: string): Promise<() => void> {
 }
 
 describe('Web Locks ledger sweeping', () => {
+  it("never deletes a record granted between its two looks, even on a sweeper's clock minutes ahead (chaos seed 3066229778)", async () => {
+    const { database, locks, read } = await seeded();
+    const ledger = openLedger(database, Infinity, navigator.locks);
+    cleanup.push(() => ledger.close());
+    await (await locks.lock('recent', { timeout: 0 })).release(); // granted now, free again
+    vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 3 * SWEEP_IDLE_MS); // this tab's clock jumps ahead
+    await ledger.sweepBatch(undefined); // the first look: everything is idle by this clock
+    vi.mocked(Date.now).mockRestore();
+    const held = await locks.lock('recent', { timeout: 0 }); // another grant, between the looks
+    vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 3 * SWEEP_IDLE_MS);
+    await held.release(); // free when the second look's query() runs (as if granted just after it)
+    const { removed } = await ledger.sweepBatch(undefined);
+    expect(removed).toBe(7); // p.idle*, p.held, p.warm-up: unchanged since the first look
+    expect(await read('leases')).toEqual(['p.recent']);
+  });
+
   it('deletes idle records of free locks only, raising the high-water mark over them', async () => {
     const { database, locks, high, read } = await seeded();
     const release = await holdRaw('p.held');
     cleanup.push(release);
     const ledger = openLedger(database, Infinity, navigator.locks);
     cleanup.push(() => ledger.close());
+    expect(await ledger.sweepBatch(undefined)).toEqual({ next: undefined, removed: 0 }); // the first look
     const { next, removed } = await ledger.sweepBatch(undefined);
     expect(next).toBeUndefined();
     expect(removed).toBe(5);
@@ -78,6 +95,7 @@ describe('Web Locks ledger sweeping', () => {
     for (let i = 0; i < 450; i++) void tx.store.put(record, `q.${String(i).padStart(3, '0')}`);
     await tx.done;
     store.close();
+    for (let from: string | undefined, first = true; first || from !== undefined; first = false) from = (await ledger.sweepBatch(from)).next; // the first looks
     const first = await ledger.sweepBatch(undefined);
     expect(first.next).toBeDefined();
     const second = await ledger.sweepBatch(first.next);
@@ -97,8 +115,9 @@ describe('Web Locks ledger sweeping', () => {
     expect(await read('leases')).toContain('p.idle0');
     // Due, and later than SWEEP_IDLE_MS: every record but the ones granted from here on is idle by its age.
     clock.mockReturnValue(start + SWEEP_IDLE_MS + SWEEP_EVERY_MS);
-    await (await locks.lock('x', { timeout: 0 })).release(); // one batch runs in the background
-    await expect.poll(() => read('leases')).toEqual(['p.held', 'p.x']);
+    await (await locks.lock('x', { timeout: 0 })).release(); // a first pass runs in the background: it only looks
+    clock.mockReturnValue(start + SWEEP_IDLE_MS + 3 * SWEEP_EVERY_MS);
+    await expect.poll(async () => (await (await locks.lock('y', { timeout: 0 })).release(), read('leases'))).toEqual(['p.held', 'p.x', 'p.y']);
     expect(await read('meta', 'floor')).toBe(high + 4);
     await held.release();
   });

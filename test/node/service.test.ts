@@ -5,82 +5,10 @@
  * had, typed errors, timeouts, close. The SharedWorker itself, crashes and the fallback across tabs are
  * proven in Chromium (e2e/service.spec.ts).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi, beforeEach, afterEach } from 'vitest';
 import { InvalidOptionError, StaleLockError, UnsupportedError } from '../../src/index.js';
-import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
-import { connect, serve, ServiceClosedError, ServiceGoneError, ServiceTimeoutError, type HostContext, type ServiceClient, type ServiceHost } from '../../src/service.js';
-
-let space: MemoryLockSpace;
-const open: Array<{ close(): Promise<void> }> = [];
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] });
-  space = new MemoryLockSpace();
-});
-afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await x.close();
-  vi.useRealTimers();
-});
-
-const manager = () => {
-  const m = new MemoryLockManager({ space, prefix: 'w' });
-  open.push(m);
-  return m;
-};
-
-/** A counter that records every call id it ran: at-most-once is "no id twice". */
-class Counter {
-  readonly ran: string[] = [];
-  #gate: Promise<void> | undefined;
-  constructor(readonly host?: HostContext) {}
-  add(callId: string, n = 1): number {
-    this.ran.push(callId);
-    return this.ran.length * n;
-  }
-  epoch(): number | undefined {
-    return this.host?.epoch;
-  }
-  /** Waits until `open()` is called: a call that is under way when something happens. */
-  slow(callId: string): Promise<string> {
-    this.ran.push(callId);
-    this.#gate ??= new Promise(() => {});
-    return this.#gate.then(() => callId);
-  }
-  fail(): number {
-    throw new StaleLockError('w.wallet', 7, 8, 'another tab wrote since');
-  }
-  failPlain(): number {
-    throw Object.assign(new RangeError('too big'), { limit: 10 });
-  }
-}
-
-function host(counter: Counter | ((h: HostContext) => Counter) = new Counter(), m = manager()): ServiceHost {
-  const h = serve('wallet', counter, { manager: m });
-  open.push(h);
-  return h;
-}
-
-function client(options: Partial<Parameters<typeof connect<Counter>>[1]> = {}): ServiceClient<Counter> {
-  const c = connect<Counter>('wallet', { manager: manager(), mode: 'channel', timeout: 5000, ...options });
-  open.push(c);
-  return c;
-}
-
-/** Lets queued tasks, messages and `ms` of fake time pass. */
-async function pass(ms = 0) {
-  await vi.advanceTimersByTimeAsync(ms);
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-  await vi.advanceTimersByTimeAsync(0);
-}
-
-/** A settled view of a promise, so a test can check it without awaiting it. */
-function track<T>(promise: Promise<T>) {
-  const state: { done: boolean; value?: T; error?: unknown } = { done: false };
-  promise.then(
-    (value) => Object.assign(state, { done: true, value }),
-    (error) => Object.assign(state, { done: true, error }),
-  );
-  return state;
-}
+import { connect, serve, ServiceClosedError, ServiceGoneError, ServiceTimeoutError, type HostContext, type ServiceHost } from '../../src/service.js';
+import { client, Counter, host, manager, open, pass, track } from './service-harness.js';
 
 describe('service over the channel (memory backend)', () => {
   it('a call reaches the one host; the epoch is the host election term', async () => {
@@ -88,7 +16,7 @@ describe('service over the channel (memory backend)', () => {
     const h = host(counter);
     const c = client();
     expect(await c.remote.add('a', 2)).toBe(2);
-    expect(c.host).toEqual({ epoch: h.context!.epoch, where: 'page', hostId: h.hostId });
+    expect(c.host).toEqual({ epoch: h.context!.epoch, where: 'page', hostId: h.context!.hostId });
     expect(counter.ran).toEqual(['a']);
   });
 
@@ -202,7 +130,7 @@ describe('service over the channel (memory backend)', () => {
     await pass();
     const hosting = [a, b, c].filter((x) => x.localHost?.context);
     expect(hosting).toHaveLength(1);
-    for (const x of [a, b, c]) expect((await x.reconnect()).hostId).toBe(hosting[0]!.localHost!.hostId);
+    for (const x of [a, b, c]) expect((await x.reconnect()).hostId).toBe(hosting[0]!.localHost!.context!.hostId);
     expect(await a.remote.add('1')).toBe(1);
     const epoch1 = a.host!.epoch;
     await hosting[0]!.close();
@@ -226,6 +154,13 @@ describe('service over the channel (memory backend)', () => {
 });
 
 describe('service over ports (MessageChannel pairs, as a SharedWorker)', () => {
+  /** Node has no SharedWorker: a stand-in class, so that `mode: 'auto'` picks the port. */
+  class FakeSharedWorker {
+    readonly port = new MessageChannel().port1;
+  }
+  beforeEach(() => void ((globalThis as { SharedWorker?: unknown }).SharedWorker = FakeSharedWorker));
+  afterEach(() => void delete (globalThis as { SharedWorker?: unknown }).SharedWorker);
+
   /** A client whose `worker()` opens a MessageChannel to `h` (what `new SharedWorker(url)` does). */
   function portClient(h: () => ServiceHost, options: Partial<Parameters<typeof connect<Counter>>[1]> = {}) {
     const ports: MessagePort[] = [];
@@ -240,91 +175,89 @@ describe('service over ports (MessageChannel pairs, as a SharedWorker)', () => {
     return c;
   }
 
+  /**
+   * From now on, the service messages of these kinds are lost on their way, on ports and on the in-realm
+   * channel (which clones every message with structuredClone): what a crash does to what was in flight.
+   */
+  function losing(kinds: string[]) {
+    const dropped: string[] = [];
+    const lose = (message: unknown): boolean => {
+      const t = (message as { t?: unknown } | null)?.t;
+      if (typeof t !== 'string' || !kinds.includes(t)) return false;
+      dropped.push(t);
+      return true;
+    };
+    const post = MessagePort.prototype.postMessage;
+    const clone = globalThis.structuredClone;
+    vi.spyOn(MessagePort.prototype, 'postMessage').mockImplementation(function (this: MessagePort, message: unknown, transfer?: unknown) {
+      if (!lose(message)) (post as (this: MessagePort, m: unknown, t?: unknown) => void).call(this, message, transfer);
+    });
+    vi.spyOn(globalThis, 'structuredClone').mockImplementation((value: unknown, options?: StructuredSerializeOptions) => (lose(value) ? {} : clone(value, options)));
+    return { dropped, restore: () => vi.restoreAllMocks() };
+  }
+
+  /**
+   * A host about to die (its manager `m1`) with a client on its port, and the host that will follow
+   * it; `die()` releases the dying host's locks (its manager closes) with its ports already silent.
+   */
+  async function dying() {
+    const m1 = manager();
+    const [one, two] = [new Counter(), new Counter()];
+    let current = host(one, m1);
+    const c = portClient(() => current);
+    await c.reconnect();
+    const epoch1 = c.host!.epoch;
+    const die = async () => {
+      current = host(two);
+      await m1.close();
+      await pass();
+    };
+    return { c, one, two, epoch1, die };
+  }
+
   it('refuses a realm-scoped manager with a SharedWorker (it would take every host for dead): calls fail typed', async () => {
-    class FakeSharedWorker {
-      readonly port = new MessageChannel().port1;
-    }
-    (globalThis as { SharedWorker?: unknown }).SharedWorker = FakeSharedWorker;
-    try {
-      const c = client({ worker: () => new FakeSharedWorker(), mode: 'auto' });
-      await expect(c.remote.add('x')).rejects.toMatchObject({ name: 'UnsupportedError' });
-      await expect(c.reconnect()).rejects.toMatchObject({ name: 'UnsupportedError' });
-    } finally {
-      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
-    }
+    const c = client({ worker: () => new FakeSharedWorker(), mode: 'auto' });
+    await expect(c.remote.add('x')).rejects.toMatchObject({ name: 'UnsupportedError' });
+    await expect(c.reconnect()).rejects.toMatchObject({ name: 'UnsupportedError' });
   });
 
   it('uses the port when given a worker; calls and typed errors cross it', async () => {
-    if (typeof SharedWorker === 'undefined') (globalThis as { SharedWorker?: unknown }).SharedWorker = class {};
-    try {
-      const counter = new Counter();
-      const h = host(counter);
-      const c = portClient(() => h);
-      expect(c.transport).toBe('port');
-      expect(await c.remote.add('p')).toBe(1);
-      await expect(c.remote.fail()).rejects.toBeInstanceOf(StaleLockError);
-    } finally {
-      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
-    }
+    const counter = new Counter();
+    const h = host(counter);
+    const c = portClient(() => h);
+    expect(c.transport).toBe('port');
+    expect(await c.remote.add('p')).toBe(1);
+    await expect(c.remote.fail()).rejects.toBeInstanceOf(StaleLockError);
   });
 
-  it('a host that dies without a word (its port cut, its locks released) is noticed through its alive lock; a reconnect reaches the next host', async () => {
-    (globalThis as { SharedWorker?: unknown }).SharedWorker = class {};
-    try {
-      const m1 = manager();
-      const [one, two] = [new Counter(), new Counter()];
-      let current = host(one, m1);
-      const c = portClient(() => current);
-      await c.reconnect();
-      const epoch1 = c.host!.epoch;
-      const slow = track(c.remote.slow('s'));
-      await pass();
-      // "Crash": the worker's ports stop (nothing more is said) and its manager's locks are released.
-      current = host(two);
-      const cut = new Set<MessagePort>();
-      vi.spyOn(MessagePort.prototype, 'postMessage').mockImplementation(function (this: MessagePort) {
-        cut.add(this);
-      });
-      await m1.close();
-      await pass();
-      vi.mocked(MessagePort.prototype.postMessage).mockRestore();
-      expect(cut.size).toBeGreaterThan(0); // the dead host's 'down' never left
-      expect(slow.error).toMatchObject({ name: 'ServiceGoneError', epoch: epoch1, accepted: true });
-      expect(await c.remote.add('next')).toBe(1);
-      expect(c.host!.epoch).toBeGreaterThan(epoch1);
-      expect(one.ran).toEqual(['s']);
-      expect(two.ran).toEqual(['next']);
-    } finally {
-      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
-    }
+  it('a host that dies without a word (its messages lost, its locks released) is noticed through its alive lock; a reconnect reaches the next host', async () => {
+    const { c, one, two, epoch1, die } = await dying();
+    const slow = track(c.remote.slow('s'));
+    await pass();
+    // "Crash": nothing more the host says arrives, and its manager's locks are released.
+    const lost = losing(['down']);
+    await die();
+    lost.restore();
+    expect(lost.dropped).toContain('down'); // the dead host's 'down' never arrived
+    expect(slow.error).toMatchObject({ name: 'ServiceGoneError', epoch: epoch1, accepted: true });
+    expect(await c.remote.add('next')).toBe(1);
+    expect(c.host!.epoch).toBeGreaterThan(epoch1);
+    expect(one.ran).toEqual(['s']);
+    expect(two.ran).toEqual(['next']);
   });
 
   it('a call the host received but whose ack never arrived fails (accepted: false) and is never sent again, even though it ran', async () => {
-    (globalThis as { SharedWorker?: unknown }).SharedWorker = class {};
-    try {
-      const m1 = manager();
-      const [one, two] = [new Counter(), new Counter()];
-      let current = host(one, m1);
-      const c = portClient(() => current);
-      await c.reconnect();
-      const epoch1 = c.host!.epoch;
-      // From now on the host's answers are lost (it is dying): the call arrives and runs, its ack does not.
-      const original = MessagePort.prototype.postMessage;
-      vi.spyOn(MessagePort.prototype, 'postMessage').mockImplementation(function (this: MessagePort, message: unknown, transfer?: unknown) {
-        if ((message as { t?: string }).t === 'call') (original as (this: MessagePort, m: unknown, t?: unknown) => void).call(this, message, transfer);
-      });
-      const sent = track(c.remote.slow('s'));
-      await pass();
-      vi.mocked(MessagePort.prototype.postMessage).mockRestore();
-      expect(one.ran).toEqual(['s']);
-      current = host(two);
-      await m1.close();
-      await pass();
-      expect(sent.error).toMatchObject({ name: 'ServiceGoneError', epoch: epoch1, accepted: false });
-      expect(await c.remote.add('next')).toBe(1);
-      expect(two.ran).toEqual(['next']); // 's' ran once, on the dead host, and its caller was told
-    } finally {
-      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
-    }
+    const { c, one, two, epoch1, die } = await dying();
+    // From now on the host's answers are lost (it is dying): the call arrives and runs, its ack does not.
+    const lost = losing(['ack', 'reply', 'down']);
+    const sent = track(c.remote.slow('s'));
+    await pass();
+    expect(one.ran).toEqual(['s']);
+    await die();
+    lost.restore();
+    expect(lost.dropped).toEqual(expect.arrayContaining(['ack', 'down']));
+    expect(sent.error).toMatchObject({ name: 'ServiceGoneError', epoch: epoch1, accepted: false });
+    expect(await c.remote.add('next')).toBe(1);
+    expect(two.ran).toEqual(['next']); // 's' ran once, on the dead host, and its caller was told
   });
 });

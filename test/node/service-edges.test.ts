@@ -1,0 +1,115 @@
+/**
+ * crosslock/service at its edges (issue 13, from a hostile review): a host that comes back in the same
+ * epoch, calls a host stopped before acking (re-sent, never lost), port clients finding a host that
+ * serves only the channel, comlink's side channels refused, values that cannot be cloned failing at
+ * once, and bad input rejected synchronously with typed errors.
+ */
+import { createEndpoint, releaseProxy } from 'comlink';
+import { describe, expect, it } from 'vitest';
+import { connect, serve, ServiceClosedError } from '../../src/service.js';
+import { client, Counter, host, manager, open, pass, track } from './service-harness.js';
+
+describe('hosts that stop and come back', () => {
+  it('a host whose leadership ended with nobody else waiting leads again in the same epoch, under a new id: its clients follow it', async () => {
+    const counter = new Counter();
+    const h = host(counter);
+    const c = client();
+    const first = await c.reconnect();
+    h.context!.guard.release(); // its leadership ends (the election notices on its next tick)
+    await pass(2000);
+    const second = await c.reconnect();
+    expect(second.epoch).toBe(first.epoch); // the same holder took the lock again: the term did not move
+    expect(second.hostId).not.toBe(first.hostId);
+    expect(await c.remote.add('after')).toBe(1);
+  });
+
+  it('a call that reached a host after it stopped is refused, not run, and goes to the next host', async () => {
+    const [one, two] = [new Counter(), new Counter()];
+    const a = host(one);
+    const c = client();
+    await c.reconnect();
+    host(two); // waits to lead
+    const closing = a.close();
+    const late = track(c.remote.add('late')); // sent to `a`, which no longer serves when it arrives
+    await closing;
+    await pass();
+    expect(late).toMatchObject({ done: true, value: 1 });
+    expect(one.ran).toEqual([]);
+    expect(two.ran).toEqual(['late']);
+  });
+
+  it('a client on a SharedWorker port also hears the channel: it finds the host wherever it runs', async () => {
+    (globalThis as { SharedWorker?: unknown }).SharedWorker = class {};
+    try {
+      const serving = new Counter();
+      host(serving); // leads, serves the channel only
+      const idle = host(new Counter()); // the "SharedWorker": takes the port, but does not lead
+      const c = client({
+        mode: 'auto',
+        worker: () => {
+          const { port1, port2 } = new MessageChannel();
+          idle.accept(port2);
+          open.push({ close: async () => (port1.close(), port2.close()) });
+          return { port: port1 };
+        },
+      });
+      expect(c.transport).toBe('port');
+      expect(await c.remote.add('x')).toBe(1);
+      expect(serving.ran).toEqual(['x']);
+    } finally {
+      delete (globalThis as { SharedWorker?: unknown }).SharedWorker;
+    }
+  });
+});
+
+describe("comlink's escape hatches and unclonable values", () => {
+  it('createEndpoint, `new` on a remote and answers made with proxy() are refused, typed', async () => {
+    host();
+    const c = client();
+    await expect(c.remote[createEndpoint]()).rejects.toMatchObject({ name: 'UnsupportedError' });
+    await expect(new c.remote.Thing()).rejects.toMatchObject({ name: 'UnsupportedError' });
+    await expect(c.remote.callback()).rejects.toMatchObject({ name: 'UnsupportedError' });
+  });
+
+  it('releaseProxy closes the client: calls under way end with ServiceClosedError instead of hanging', async () => {
+    const c = client();
+    const waiting = track(c.remote.add('w')); // no host: it waits
+    c.remote.add[releaseProxy]();
+    await pass();
+    expect(waiting.error).toBeInstanceOf(ServiceClosedError);
+  });
+
+  it('an argument that cannot be cloned fails the call at once; so does an answer that cannot be', async () => {
+    const counter = new Counter();
+    host(counter);
+    const c = client({ timeout: 60_000 });
+    await c.reconnect();
+    const arg = track(c.remote.add((() => 'x') as never));
+    await pass();
+    expect(arg.error).toMatchObject({ name: 'DataCloneError' });
+    expect(counter.ran).toEqual([]);
+    const answer = track(c.remote.unclonable() as Promise<unknown>);
+    await pass();
+    expect(answer.error).toMatchObject({ name: 'TypeError', message: 'Unserializable return value' });
+    expect(await c.remote.add('still fine')).toBe(1);
+  });
+});
+
+describe('bad input', () => {
+  it('is refused synchronously, with typed errors', () => {
+    const m = manager();
+    expect(() => connect('wallet', { manager: {} as never })).toThrow(expect.objectContaining({ name: 'UnsupportedError' }));
+    expect(() => connect('wallet', { manager: m, fallback: null as never })).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'fallback' }));
+    expect(() => connect('wallet', { manager: m, staleAfterMs: -1 })).toThrow(expect.objectContaining({ name: 'OptionRangeError', option: 'staleAfterMs' }));
+    expect(() => connect('wallet', { manager: m, timeout: Infinity })).toThrow(expect.objectContaining({ name: 'OptionRangeError', option: 'timeout' }));
+    expect(() => serve('wallet', {}, { manager: m, heartbeatMs: 0 })).toThrow(expect.objectContaining({ name: 'OptionRangeError', option: 'heartbeatMs' }));
+    expect(() => serve('wallet', {}, { manager: undefined as never })).toThrow(expect.objectContaining({ name: 'UnsupportedError' }));
+  });
+
+  it('a manager promise that rejects fails every call with its error, and nothing is left unhandled', async () => {
+    const c = connect<Counter>('wallet', { manager: Promise.reject(new Error('no storage')), timeout: 1000 });
+    open.push(c);
+    await expect(c.remote.add('x')).rejects.toThrow('no storage');
+    await expect(c.reconnect()).rejects.toThrow('no storage');
+  });
+});
