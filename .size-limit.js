@@ -13,7 +13,9 @@
 // by issue 12, a page entering the back/forward cache aborts its transactions and stops its ticks, so
 // Chromium does not evict it: +170 B with the lease backend, +140 B FencedStore, +90 B leader; and the
 // leader's optional preference for a visible tab: +360 B leader; crosslock/service set when it was added by
-// issue 13, comlink and the leader election included). They are
+// issue 13, comlink and the leader election included, then +850 B for its review fixes (per-start host ids,
+// clean re-sends, comlink's side channels refused, synchronous option checks); FencedStore +100 B for
+// putAll). They are
 // NOT the targets of issue 7 (core at load ≤ 2 kB, with the IndexedDB fallback ≤ 5 kB), which the
 // README's Performance section compares with, and which this contract does not meet today.
 const lazyChunksExternal = {
@@ -35,6 +37,6 @@ export default [
   { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '13250 B' },
   { name: 'crosslock/memory: MemoryLockManager', import: { 'dist/memory.js': '{ MemoryLockManager }' }, gzip: true, limit: '3520 B' },
   { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3800 B' },
-  { name: 'crosslock/service: serve + connect (comlink included)', import: { 'dist/service.js': '{ serve, connect }' }, gzip: true, limit: '8660 B' },
-  { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4700 B' },
+  { name: 'crosslock/service: serve + connect (comlink included)', import: { 'dist/service.js': '{ serve, connect }' }, gzip: true, limit: '9600 B' },
+  { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4800 B' },
 ];
