@@ -11,6 +11,7 @@ import { expect, test, type Tabs } from './fixtures.js';
 
 const PAGE = '/e2e/pages/service.html';
 const NO_SHARED_WORKER = `Object.defineProperty(globalThis, 'SharedWorker', { configurable: true, value: undefined });`;
+const NO_WEB_LOCKS = `Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get() { return undefined; } });`;
 
 async function open(tabs: Tabs, count: number): Promise<Page[]> {
   const pages: Page[] = [];
@@ -118,5 +119,30 @@ test.describe('service without SharedWorker (fallback: the elected tab hosts)', 
     rest = [survivor];
     const ledger = await verify(rest);
     expect(ledger.size).toBe(30 + 2 + 2);
+  });
+});
+
+test.describe('service without SharedWorker nor Web Locks (fallback on IndexedDB leases)', () => {
+  test.beforeEach(async ({ context }) => {
+    await context.addInitScript({ content: NO_SHARED_WORKER });
+    await context.addInitScript({ content: NO_WEB_LOCKS });
+  });
+
+  test('the elected tab hosts on leases; closed, the next one hosts with a higher epoch; calls under way reject', async ({ tabs }) => {
+    const pages = await open(tabs, 3);
+    for (const page of pages) expect(await page.evaluate(() => window.serviceTab.backend())).toBe('indexeddb');
+    const hosting: Page[] = [];
+    for (const page of pages) if (await page.evaluate(() => window.serviceTab.hosting())) hosting.push(page);
+    expect(hosting).toHaveLength(1);
+    const first = await pages[0]!.evaluate(() => window.serviceTab.add('one'));
+    expect(first.ok).toMatchObject({ where: 'page' });
+    const rest = pages.filter((p) => p !== hosting[0]);
+    await rest[0]!.evaluate(() => window.serviceTab.hold('held'));
+    await tabs.close(hosting[0]!);
+    expect((await rest[0]!.evaluate(() => window.serviceTab.outcome('held'))).error).toMatchObject({ name: 'ServiceGoneError', epoch: first.ok!.epoch, accepted: true });
+    const next = await rest[1]!.evaluate(() => window.serviceTab.add('two'));
+    expect(next.ok!.epoch).toBeGreaterThan(first.ok!.epoch);
+    const ledger = await verify(rest);
+    expect([...ledger.keys()].sort()).toEqual(['held', 'one', 'two']);
   });
 });

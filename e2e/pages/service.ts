@@ -10,8 +10,9 @@ import { connect, type HostInfo } from '../../src/service.js';
 import { Counter, ledger, managerFor, type LedgerEntry } from './service-counter.js';
 
 const params = new URLSearchParams(location.search);
+const manager = managerFor();
 const client = connect<Counter>('counter', {
-  manager: managerFor(),
+  manager,
   worker: () => new SharedWorker(new URL('./service-worker.ts', import.meta.url), { type: 'module', name: 'counter' }),
   fallback: (host) => new Counter(host),
   timeout: Number(params.get('timeout') ?? 10_000),
@@ -47,6 +48,7 @@ function track(id: string, call: () => Promise<LedgerEntry>): Promise<Outcome> {
 
 const serviceTab = {
   transport: client.transport,
+  backend: async (): Promise<string> => (await manager).backend,
   /** Resolves once the client follows a host. */
   connected: (): Promise<HostInfo> => client.reconnect(),
   host: (): HostInfo | null => client.host,
