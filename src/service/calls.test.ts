@@ -27,17 +27,19 @@ describe('CallTable', () => {
     expect(t.get('a')?.state).toBe(expected === 'queued' ? 'queued' : undefined);
   });
 
-  it.each<[string, boolean, string[], string[]]>([
-    // [case, clean, ended, queued after]
-    ['a host gone without a word ends what it had, sent or accepted', false, ['sent', 'accepted', 'moved'], ['queued']],
-    ['a host that stopped cleanly ends only what it accepted; what it never acked goes back to the queue', true, ['accepted', 'moved'], ['sent', 'queued']],
+  it.each<[string, string | false, string[], string[]]>([
+    // [case, clean (by which route), ended, queued after]
+    ['a host gone without a word ends what it had, sent or accepted', false, ['sent', 'accepted', 'moved', 'other route'], ['queued']],
+    ['a host that stopped cleanly ends what it accepted; what it never acked by that route goes back to the queue', 'port', ['accepted', 'moved', 'other route'], ['sent', 'queued']],
   ])('%s', (_, clean, ended, queued) => {
     const t = new CallTable<string>();
     t.add('sent', '', false);
     t.add('accepted', '', false);
     t.add('moved', '', true);
-    t.send('h1', 1);
+    t.send('h1', 1, 'port');
     t.accepted('accepted', 'h1');
+    t.add('other route', '', false);
+    t.send('h1', 1, 'channel'); // its ack may still be on its way by the channel, after a 'down' by the port
     t.add('queued', '', false);
     expect(t.gone('h2', clean)).toEqual([]); // only its own
     expect(t.gone('h1', clean).map((c) => c.id)).toEqual(ended);
@@ -48,10 +50,10 @@ describe('CallTable', () => {
   const host = fc.integer({ min: 1, max: 3 }).map((n) => `h${n}`);
   const event = fc.oneof(
     fc.record({ t: fc.constant('add' as const), id: fc.nat(4), transfers: fc.boolean() }),
-    fc.record({ t: fc.constant('send' as const), host }),
+    fc.record({ t: fc.constant('send' as const), host, route: fc.constantFrom('port', 'channel') }),
     fc.record({ t: fc.constant('accepted' as const), id: fc.nat(4), host }),
     fc.record({ t: fc.constant('refused' as const), id: fc.nat(4), host }),
-    fc.record({ t: fc.constant('gone' as const), host, clean: fc.boolean() }),
+    fc.record({ t: fc.constant('gone' as const), host, clean: fc.constantFrom('port' as const, 'channel' as const, false as const) }),
     fc.record({ t: fc.constant('end' as const), id: fc.nat(4) }),
   );
 
@@ -73,7 +75,7 @@ describe('CallTable', () => {
             live.set(current.get(e.id)!, { runs: 0, sends: 0, cleared: 0 });
             t.add(String(e.id), null, e.transfers);
           } else if (e.t === 'send') {
-            for (const c of t.send(e.host, 1)) stat(c.id).sends++;
+            for (const c of t.send(e.host, 1, e.route)) stat(c.id).sends++;
           } else if (e.t === 'accepted') {
             if (t.accepted(String(e.id), e.host)) stat(e.id).runs++;
           } else if (e.t === 'refused') {
@@ -81,10 +83,14 @@ describe('CallTable', () => {
             if (r !== 'ignored') stat(e.id).cleared++;
             if (r === 'ended') ended++;
           } else if (e.t === 'gone') {
-            const before = new Map([...current].map(([slot, name]) => [slot, t.get(String(slot))?.host === e.host && t.get(String(slot))?.state === 'sent' ? name : undefined]));
+            // A clean stop by a route clears (cannot have run) only the unacked calls sent by that route.
+            const cleared = [...current].filter(([slot]) => {
+              const c = t.get(String(slot));
+              return e.clean !== false && c?.host === e.host && c.state === 'sent' && c.route === e.clean;
+            });
             const out = t.gone(e.host, e.clean);
             ended += out.length;
-            if (e.clean) for (const [slot, name] of before) if (name && t.get(String(slot))?.state === 'queued') live.get(name)!.cleared++;
+            for (const [slot, name] of cleared) if (t.get(String(slot))?.state === 'queued') live.get(name)!.cleared++;
           } else if (t.end(String(e.id))) ended++;
         }
         for (const call of live.values()) {

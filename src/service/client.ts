@@ -256,7 +256,7 @@ export class ServiceClient<T> extends EventTarget {
 
   /** Posts every queued call to `f`. One that cannot be posted (not clonable, or transfers over the channel) ends at once: it never left. */
   #send(f: Following): void {
-    for (const call of this.#calls.send(f.hostId, f.epoch)) {
+    for (const call of this.#calls.send(f.hostId, f.epoch, f.via)) {
       try {
         if (f.via === 'channel' && call.transfers) throw new UnsupportedError(`this call transfers objects, which the service channel cannot carry: its host (${f.where}) is reached through the channel`);
         this.#say({ v, s: this.name, t: 'call', from: this.clientId, to: f.hostId, epoch: f.epoch, msg: call.payload.msg }, f.via, call.payload.transfer);
@@ -331,7 +331,7 @@ export class ServiceClient<T> extends EventTarget {
       case 'host':
         return this.#follow(h, via);
       case 'down':
-        return this.#lose(h.from, h.epoch, 'its host stopped', true);
+        return this.#lose(h.from, h.epoch, 'its host stopped', via);
       case 'ack':
         if (h.to === this.clientId) this.#calls.accepted(h.id, h.from);
         return;
@@ -341,7 +341,7 @@ export class ServiceClient<T> extends EventTarget {
           this.#answer({ id: h.id } as Call<Payload>, new ServiceGoneError(this.name, h.epoch, false, 'its host did not take the call, which cannot be sent again (it transferred objects)'));
         }
         // That host no longer serves (it never serves a start again once it stopped): follow the next one.
-        return this.#lose(h.from, h.epoch, 'its host no longer serves', true);
+        return this.#lose(h.from, h.epoch, 'its host no longer serves', via);
       case 'reply': {
         if (h.to !== this.clientId) return;
         const call = this.#calls.end(h.id);
@@ -382,10 +382,10 @@ export class ServiceClient<T> extends EventTarget {
   }
 
   /**
-   * Host `hostId` (of `epoch`) is gone; `clean`: it said so itself. Its calls end (or, clean and never
-   * acked, wait for the next host); the next call (or a queued one) looks for the next host.
+   * Host `hostId` (of `epoch`) is gone; `clean`: it said so itself, by that route. Its calls end (or,
+   * never acked and sent by that route, wait for the next host); the next call looks for the next host.
    */
-  #lose(hostId: string, epoch: number, detail: string, clean: boolean): void {
+  #lose(hostId: string, epoch: number, detail: string, clean: Via | false): void {
     this.#goneHosts.add(hostId);
     if (this.#goneHosts.size > GONE_REMEMBERED) this.#goneHosts.delete(this.#goneHosts.values().next().value!);
     if (epoch > this.#gone) this.#gone = epoch;
