@@ -1,6 +1,6 @@
 /**
  * Library build (`vite build`): one ESM file per entry point (`crosslock`, `crosslock/memory`,
- * `crosslock/indexeddb`, `crosslock/fenced`, `crosslock/leader`, `crosslock/service`) plus shared chunks, no dependencies bundled (`idb`; the peer `comlink`). Declarations come from
+ * `crosslock/indexeddb`, `crosslock/fenced`, `crosslock/leader`, `crosslock/service`, `crosslock/backup`) plus shared chunks, no dependencies bundled (`idb`; the peer `comlink`). Declarations come from
  * `tsc -p tsconfig.build.json` (vite-plugin-dts needs TypeScript's JS API, which TypeScript 7 lacks).
  *
  * The dev server (`vite`) serves the repository root: e2e pages under /e2e/pages/ import /src/ directly.
@@ -29,7 +29,7 @@ const library = defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts', leader: 'src/leader.ts', service: 'src/service.ts' },
+      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts', leader: 'src/leader.ts', service: 'src/service.ts', backup: 'src/backup.ts' },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },

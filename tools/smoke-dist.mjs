@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 const crosslock = await import('crosslock');
 const { MemoryLockManager } = await import('crosslock/memory');
 const { FencedStore } = await import('crosslock/fenced');
-for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader', 'service']) {
+for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader', 'service', 'backup']) {
   assert.ok(existsSync(new URL(`../dist/${entry}.d.ts`, import.meta.url)), `dist/${entry}.d.ts was not emitted`);
 }
 assert.equal(typeof FencedStore, 'function');
@@ -45,4 +45,7 @@ assert.equal(await client.remote.add(2, 3), 5);
 assert.equal(client.host?.epoch, host.context?.epoch);
 await client.close();
 await host.close();
-console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb); a leader elected; a service called`);
+const { encodeBackup, decodeBackup } = await import('crosslock/backup');
+const backupBytes = await encodeBackup({ walletId: 'smoke', sequence: 1, createdAt: 0, payload: new Uint8Array([1, 2]) });
+assert.deepEqual([...(await decodeBackup(backupBytes, { walletId: 'smoke' })).payload], [1, 2]);
+console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb); a leader elected; a service called; a backup round-tripped`);

@@ -17,3 +17,21 @@ export class BackupFormatError extends Error {
     super(`backup ${kind}: ${detail}`);
   }
 }
+
+/**
+ * A swap refused by a safety rule, nothing written: `'empty'` (an empty backup would replace a non-empty
+ * one), `'unverifiable'` (the backup it would replace does not verify: keep it for a person to look at),
+ * `'wallet'` (the stored backup is another wallet's), `'conflict'` (the stored backup changed between
+ * reading it and swapping: another writer). Pass `{ replace: true }` to override the first three.
+ */
+export type BackupRefusedKind = 'empty' | 'unverifiable' | 'wallet' | 'conflict';
+
+export class BackupRefusedError extends Error {
+  override readonly name = 'BackupRefusedError';
+  constructor(
+    readonly kind: BackupRefusedKind,
+    detail: string,
+  ) {
+    super(`backup not written (${kind}): ${detail}`);
+  }
+}

@@ -129,6 +129,11 @@ export class LeaderElection extends EventTarget {
     return this.#view.leader;
   }
 
+  /** This election's leadership while it leads (`null` otherwise), e.g. for another part of the app to fence its writes with. */
+  get leadership(): Leadership | null {
+    return this.isLeader ? this.#leading!.leadership : null;
+  }
+
   /** Whether this election leads now; checks what can be checked synchronously (see `Leadership.signal`). */
   get isLeader(): boolean {
     return !!this.#leading && !this.#leading.leadership.signal.aborted;

@@ -9,18 +9,19 @@ import { storageError, type Connection } from './connection.js';
 export type Transaction = IDBPTransaction<unknown, string[], IDBTransactionMode>;
 
 /**
- * Runs `fn` in one transaction over `stores` (default durability: this is for data, not leases).
+ * Runs `fn` in one transaction over `stores` (default durability unless `durability` says otherwise:
+ * backups ask for `'strict'`, written to disk before the transaction completes).
  * Errors `fn` throws on purpose pass through (and abort the transaction); IndexedDB failures become
  * `StorageError`.
  */
-export async function within<R>(store: Connection, stores: string[], mode: IDBTransactionMode, fn: (tx: Transaction) => Promise<R>): Promise<R> {
+export async function within<R>(store: Connection, stores: string[], mode: IDBTransactionMode, fn: (tx: Transaction) => Promise<R>, durability?: IDBTransactionDurability): Promise<R> {
   const db = await store.open();
   for (const name of stores) {
     if (!db.objectStoreNames.contains(name)) throw new StorageError('unavailable', `database "${store.database}" has no "${name}" store`);
   }
   let tx: Transaction;
   try {
-    tx = store.track(db.transaction(stores, mode));
+    tx = store.track(durability ? db.transaction(stores, mode, { durability }) : db.transaction(stores, mode));
   } catch (error) {
     throw storageError(error, 'start a transaction');
   }

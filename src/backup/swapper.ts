@@ -1,0 +1,207 @@
+/**
+ * `BackupSwapper`: a backup that is always current and never torn, written by the leader only.
+ *
+ * Invariants:
+ * - ONLY THE LEADER WRITES: a swap needs the election's current leadership, and is fenced by its guard in
+ *   the same transaction as the write (indexeddb.ts): a frozen ex-leader's late swap is refused
+ *   (`StaleLockError`), never stored. A tab that is not leader keeps the newest state it was given and
+ *   writes it, fresh, the moment it leads (so backup duty moves with leadership, without a gap).
+ * - FRESH ON START: `start(state)` writes at once (lnd writes a fresh backup on startup since 2019).
+ * - NEWEST WINS: updates during a swap coalesce; the next swap writes the newest state, never an older one
+ *   after a newer one; each caller learns which backup covered its state.
+ * - SEQUENCE ONLY GOES UP: the next backup's sequence is the stored one's + 1, and the swap checks in its
+ *   transaction that the stored backup is still the one read (`BackupRefusedError('conflict')` otherwise).
+ * - SAFETY (lnd #4377): never replace a non-empty backup with an empty one, nor one that does not verify
+ *   or belongs to another wallet (`BackupRefusedError`, nothing written), unless the call says
+ *   `{ replace: true }`. The last `keep` backups (default 10) stay in the archive (`history()`).
+ */
+import { InvalidOptionError } from '../core/errors.js';
+import { checkObject, must } from '../core/options.js';
+import type { LeaderElection } from '../leader/election.js';
+import type { Leadership } from '../leader/leadership.js';
+import { BackupFormatError, BackupRefusedError } from './errors.js';
+import { decode, encode, peek, type BackupHeader } from './format.js';
+import { IndexedDbBackupTarget, type BackupTarget } from './indexeddb.js';
+
+export const DEFAULT_KEEP = 10;
+
+export interface BackupSwapperOptions<S> {
+  /** Only this election's leader writes; its leadership's guard fences every swap. */
+  election: LeaderElection;
+  /** Whose backup: written in every header, checked on every read. */
+  walletId: string;
+  /** The app's encoding of its state. */
+  pack: (state: S) => Uint8Array | PromiseLike<Uint8Array>;
+  /** The reverse, for `restore()`. */
+  unpack?: (payload: Uint8Array) => S | PromiseLike<S>;
+  /** Where backups go (default: IndexedDB in the election manager's database, `database`). */
+  target?: BackupTarget;
+  database?: string;
+  /** Encrypts payloads (AES-GCM). */
+  key?: CryptoKey;
+  /** Backups kept in the archive besides the latest (default 10). */
+  keep?: number;
+}
+
+/** What a backup is, without its bytes. */
+export interface BackupInfo extends BackupHeader {
+  readonly size: number;
+}
+
+/** Dispatched after each swap this swapper made (`info`, `bytes`): hand them to an off-device copy. */
+export class BackupEvent extends Event {
+  constructor(
+    readonly info: BackupInfo,
+    readonly bytes: Uint8Array,
+  ) {
+    super('backup');
+  }
+}
+
+interface Pending<S> {
+  state: S;
+  replace: boolean;
+  waiters: Array<{ resolve: (info: BackupInfo | null) => void; reject: (error: unknown) => void }>;
+}
+
+export class BackupSwapper<S> extends EventTarget {
+  readonly walletId: string;
+  readonly keep: number;
+  readonly #o: BackupSwapperOptions<S>;
+  readonly #target: BackupTarget;
+  #newest: { state: S } | undefined;
+  #pending: Pending<S> | undefined;
+  #writing = false;
+  #writtenBy: Leadership | undefined;
+
+  constructor(options: BackupSwapperOptions<S>) {
+    super();
+    const o = checkObject(options, ['election', 'walletId', 'pack', 'unpack', 'target', 'database', 'key', 'keep'], 'new BackupSwapper()') as unknown as BackupSwapperOptions<S>;
+    if (typeof o.election?.lead !== 'function') throw new InvalidOptionError('election', 'must be a LeaderElection');
+    if (typeof o.walletId !== 'string' || o.walletId === '') throw new InvalidOptionError('walletId', 'must be a non-empty string');
+    if (typeof o.pack !== 'function') throw new InvalidOptionError('pack', 'must be a function (state) => Uint8Array');
+    must('unpack', o.unpack, typeof o.unpack === 'function', 'a function');
+    must('keep', o.keep, Number.isSafeInteger(o.keep) && o.keep! >= 0, 'a whole number >= 0');
+    this.walletId = o.walletId;
+    this.keep = o.keep ?? DEFAULT_KEEP;
+    this.#o = o;
+    this.#target = o.target ?? new IndexedDbBackupTarget(o.walletId, o.database);
+    // Leading: write the newest state at once (duty moves with leadership, no gap).
+    o.election.addEventListener('change', this.#onChange);
+  }
+
+  /** Writes a fresh backup of `state` now (if this tab leads; else when it does). */
+  start(state: S, options: { replace?: boolean } = {}): Promise<BackupInfo | null> {
+    return this.update(state, options);
+  }
+
+  /**
+   * Backs `state` up: resolves with the backup that covered it (a later state's, when updates came
+   * faster than swaps), or `null` when this tab does not lead (it keeps the state and writes it when it
+   * does). Rejects with `StaleLockError` (leadership lost meanwhile), `BackupRefusedError`, `StorageError`.
+   */
+  update(state: S, options: { replace?: boolean } = {}): Promise<BackupInfo | null> {
+    this.#newest = { state };
+    if (!this.#o.election.leadership) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const pending = (this.#pending ??= { state, replace: false, waiters: [] });
+      pending.state = state;
+      pending.replace ||= options.replace === true;
+      pending.waiters.push({ resolve, reject });
+      void this.#drain();
+    });
+  }
+
+  /** The latest backup, checked (`BackupFormatError` if it does not verify), or `null`. */
+  async latest(): Promise<{ info: BackupInfo; bytes: Uint8Array } | null> {
+    const bytes = await this.#target.latest();
+    return bytes ? { info: await this.verify(bytes), bytes } : null;
+  }
+
+  /** The archived backups, newest first, as stored (each can be checked with `verify`). */
+  history(): Promise<Uint8Array[]> {
+    return this.#target.history();
+  }
+
+  /** The latest backup as a file to download, or `null`. */
+  async exportBlob(): Promise<Blob | null> {
+    const latest = await this.latest();
+    return latest ? new Blob([latest.bytes.slice()], { type: 'application/octet-stream' }) : null;
+  }
+
+  /** Checks `bytes` are a good backup of this wallet (`BackupFormatError` otherwise); its header. */
+  async verify(bytes: Uint8Array): Promise<BackupInfo> {
+    const { walletId, sequence, createdAt, encrypted } = await decode(bytes, { walletId: this.walletId, ...(this.#o.key ? { key: this.#o.key } : {}) });
+    return { walletId, sequence, createdAt, encrypted, size: bytes.length };
+  }
+
+  /** The state in a backup (checked first), through `unpack`. */
+  async restore(bytes: Uint8Array): Promise<S> {
+    if (!this.#o.unpack) throw new InvalidOptionError('unpack', 'is needed to restore');
+    const { payload } = await decode(bytes, { walletId: this.walletId, ...(this.#o.key ? { key: this.#o.key } : {}) });
+    return this.#o.unpack(payload);
+  }
+
+  close(): void {
+    this.#o.election.removeEventListener('change', this.#onChange);
+    if (!this.#o.target) this.#target.close();
+  }
+
+  #onChange = (): void => {
+    const leadership = this.#o.election.leadership;
+    if (leadership && leadership !== this.#writtenBy && this.#newest) {
+      this.#writtenBy = leadership;
+      this.update(this.#newest.state).catch(() => {}); // a failure here is the next update's to report
+    }
+  };
+
+  async #drain(): Promise<void> {
+    if (this.#writing) return;
+    this.#writing = true;
+    try {
+      while (this.#pending) {
+        const pending = this.#pending;
+        this.#pending = undefined;
+        try {
+          const info = await this.#swap(pending.state, pending.replace);
+          for (const w of pending.waiters) w.resolve(info);
+        } catch (error) {
+          for (const w of pending.waiters) w.reject(error);
+        }
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  async #swap(state: S, replace: boolean): Promise<BackupInfo | null> {
+    const leadership = this.#o.election.leadership;
+    if (!leadership) return null;
+    this.#writtenBy = leadership;
+    const payload = await this.#o.pack(state);
+    if (!(payload instanceof Uint8Array)) throw new InvalidOptionError('pack', 'must return a Uint8Array');
+    const current = await this.#target.latest();
+    let previous: number | undefined; // the stored backup's sequence, when its header can be read
+    if (current) {
+      try {
+        previous = peek(current).sequence;
+      } catch {
+        previous = undefined;
+      }
+      let stored: Uint8Array | undefined;
+      try {
+        stored = (await decode(current, { walletId: this.walletId, ...(this.#o.key ? { key: this.#o.key } : {}) })).payload;
+      } catch (error) {
+        const wallet = error instanceof BackupFormatError && error.kind === 'wallet';
+        if (!replace) throw new BackupRefusedError(wallet ? 'wallet' : 'unverifiable', wallet ? "the stored backup is another wallet's" : `the stored backup does not verify (${(error as Error).message})`);
+      }
+      if (stored && stored.length > 0 && payload.length === 0 && !replace) throw new BackupRefusedError('empty', `an empty backup would replace backup ${previous}`);
+    }
+    const sequence = previous === undefined ? 0 : previous + 1;
+    const bytes = await encode({ walletId: this.walletId, sequence, createdAt: Date.now(), payload }, this.#o.key);
+    await this.#target.swap(leadership.guard, bytes, current, previous, this.keep);
+    const info: BackupInfo = { walletId: this.walletId, sequence, createdAt: peek(bytes).createdAt, encrypted: !!this.#o.key, size: bytes.length };
+    this.dispatchEvent(new BackupEvent(info, bytes));
+    return info;
+  }
+}
