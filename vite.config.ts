@@ -29,11 +29,11 @@ const library = defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts', leader: 'src/leader.ts', service: 'src/service.ts', backup: 'src/backup.ts' },
+      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts', leader: 'src/leader.ts', service: 'src/service.ts', backup: 'src/backup.ts', 'backup-file': 'src/backup-file.ts' },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },
     // Dependencies stay imports: the app's bundler dedupes them (Vite 8 names this rolldownOptions).
-    rolldownOptions: { external: ['idb', 'comlink'] },
+    rolldownOptions: { external: ['idb', 'comlink', /^node:/] },
   },
 });

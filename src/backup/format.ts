@@ -135,3 +135,9 @@ async function sha256(...parts: Uint8Array[]): Promise<Uint8Array> {
   for (const part of parts) (all.set(part, at), (at += part.length));
   return new Uint8Array(await subtle().digest('SHA-256', all));
 }
+
+/** Whether two stored backups are the same bytes (`undefined`: none). */
+export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -18,6 +18,7 @@ import { staleness } from '../fenced/stale.js';
 import { Connection, FENCED_STORE, STORE } from '../stores/indexeddb/connection.js';
 import { within } from '../stores/indexeddb/within.js';
 import { BackupRefusedError } from './errors.js';
+import { sameBytes } from './format.js';
 
 /** Where backups are kept: the latest, and earlier ones (newest first). */
 export interface BackupTarget {
@@ -69,7 +70,7 @@ export class IndexedDbBackupTarget implements BackupTarget {
         if (stale) throw new StaleLockError(fence.name, generation, stale.current, stale.reason);
         const store = tx.objectStore(FENCED_STORE);
         const stored = (await store.get([this.#namespace, 'latest'])) as Uint8Array | undefined;
-        if (!same(stored, current)) throw new BackupRefusedError('conflict', 'the stored backup changed since it was read: another writer');
+        if (!sameBytes(stored, current)) throw new BackupRefusedError('conflict', 'the stored backup changed since it was read: another writer');
         if (stored && currentSequence !== undefined) await store.put!(stored, [this.#namespace, archiveKey(currentSequence)]);
         await store.put!(next, [this.#namespace, 'latest']);
         const archived = await store.getAllKeys(this.#archive());
@@ -88,7 +89,3 @@ export class IndexedDbBackupTarget implements BackupTarget {
   }
 }
 
-function same(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
