@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * The file backup target, for Node (the multi-process side): `<dir>/<walletId>.backup` and an archive
  * `<dir>/<walletId>.<sequence>.backup`.
