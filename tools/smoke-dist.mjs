@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 const crosslock = await import('crosslock');
 const { MemoryLockManager } = await import('crosslock/memory');
 const { FencedStore } = await import('crosslock/fenced');
-for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader', 'service', 'backup']) {
+for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader', 'service', 'backup', 'backup-file']) {
   assert.ok(existsSync(new URL(`../dist/${entry}.d.ts`, import.meta.url)), `dist/${entry}.d.ts was not emitted`);
 }
 assert.equal(typeof FencedStore, 'function');
@@ -48,4 +48,6 @@ await host.close();
 const { encodeBackup, decodeBackup } = await import('crosslock/backup');
 const backupBytes = await encodeBackup({ walletId: 'smoke', sequence: 1, createdAt: 0, payload: new Uint8Array([1, 2]) });
 assert.deepEqual([...(await decodeBackup(backupBytes, { walletId: 'smoke' })).payload], [1, 2]);
+const { FileBackupTarget } = await import('crosslock/backup/file');
+assert.equal(typeof FileBackupTarget, 'function');
 console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb); a leader elected; a service called; a backup round-tripped`);
