@@ -150,8 +150,12 @@ export class ServiceClient<T> extends EventTarget {
     this.remote = guarded(wrap<T>(this.#endpoint), () => void this.close());
     const signal = o.signal as AbortSignal | undefined;
     if (signal) {
-      if (signal.aborted) void this.close();
-      else signal.addEventListener('abort', () => void this.close(), { once: true });
+      const onAbort = (): void => void this.close();
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#closer.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true });
+      }
     }
     if (typeof document !== 'undefined' && typeof addEventListener === 'function') {
       // A tab going away says so (a SharedWorker host then drops its port); the back/forward cache keeps it.
@@ -365,6 +369,8 @@ export class ServiceClient<T> extends EventTarget {
     if (before) {
       if (h.epoch < before.epoch) return;
       this.#lose(before.hostId, before.epoch, 'a newer host took over', false);
+      // A 'gone' listener may have closed the client, or the loss found a host already: nothing more to do.
+      if (this.#closer.signal.aborted || this.#following) return;
     }
     const f: Following = { epoch: h.epoch, where: h.where, hostId: h.from, via, watch: new AbortController() };
     this.#following = f;
@@ -372,7 +378,9 @@ export class ServiceClient<T> extends EventTarget {
     // Granted exactly when the host no longer holds its alive lock: it is gone.
     this.#manager!.lock(aliveLock(this.name, f.epoch, f.hostId), { mode: 'shared', timeout: Infinity, signal: f.watch.signal, unchecked: true }).then(
       (guard) => (void guard.release().catch(() => {}), this.#lose(f.hostId, f.epoch, 'its host went away', false)),
-      () => {}, // aborted: we stopped following it
+      // Aborted: we stopped following it. Anything else (the manager closed, storage failed): its death
+      // could no longer be seen, so it is not followed any more.
+      () => f.watch.signal.aborted || this.#lose(f.hostId, f.epoch, 'its host can no longer be watched', false),
     );
     const info = this.host!;
     this.dispatchEvent(new ServiceEvent('host', info));
@@ -401,7 +409,10 @@ export class ServiceClient<T> extends EventTarget {
       slot.abort(error);
       this.dispatchEvent(new ServiceEvent('gone', null, error));
     }
-    if (!this.#following && (this.#calls.hasQueued() || this.#waiters.size > 0)) this.#connect();
+    // A host of a lower epoch than one known gone is stale (a frozen host replaced meanwhile): drop it too.
+    const stale = this.#following;
+    if (stale && stale.epoch < this.#gone) return this.#lose(stale.hostId, stale.epoch, 'a newer host has been and gone', false);
+    if (!this.#following && !this.#closer.signal.aborted && (this.#calls.hasQueued() || this.#waiters.size > 0)) this.#connect();
   }
 }
 
@@ -416,14 +427,21 @@ function thrown(id: string, error: Error): ComlinkMessage {
  * `createEndpoint` would give a raw port that escapes epochs and timeouts.
  */
 function guarded<R>(remote: R, close: () => void): R {
-  const wrapProxy = (target: unknown): unknown =>
+  const wrapProxy = (target: unknown, root: boolean): unknown =>
     new Proxy(target as object, {
       get(t, prop) {
         if (prop === releaseProxy) return close;
         if (prop === createEndpoint) return () => Promise.reject(new UnsupportedError('createEndpoint is not supported by crosslock/service: a raw port escapes epochs and timeouts'));
+        // The root is not a promise (comlink would hand out its raw proxy through `then`).
+        if (prop === 'then') return root ? undefined : Reflect.get(t, prop);
         const value = Reflect.get(t, prop) as unknown;
-        return prop === 'then' || typeof value !== 'function' ? value : wrapProxy(value);
+        return typeof value === 'function' ? wrapProxy(value, false) : value;
+      },
+      // `remote.method.bind(x)` (comlink answers it with a raw proxy) and calls: what comes back stays guarded.
+      apply(t, thisArg, args) {
+        const value = Reflect.apply(t as (...a: unknown[]) => unknown, thisArg, args);
+        return typeof value === 'function' ? wrapProxy(value, false) : value;
       },
     });
-  return wrapProxy(remote) as R;
+  return wrapProxy(remote, true) as R;
 }

@@ -91,9 +91,19 @@ export interface ServiceHost {
 interface Serving {
   readonly context: HostContext;
   readonly leadership: Leadership;
+  readonly alive: LockGuard;
   readonly endpoint: HostEndpoint;
   /** Aborted when this start must end (its alive lock was lost, or the host closes). */
   readonly end: AbortController;
+}
+
+/**
+ * Whether a start may still act, checked afresh: reading the leadership's and the alive lock's own
+ * signals runs their synchronous checks (a thawed leader's staleness, a lease's deadline), which a
+ * combined `AbortSignal.any` would never read again.
+ */
+function serves(serving: Serving): boolean {
+  return !serving.leadership.signal.aborted && !serving.alive.signal.aborted && !serving.end.signal.aborted;
 }
 
 type Reply = (message: HostMessage, transfer?: Transferable[]) => void;
@@ -137,7 +147,9 @@ export class ServiceHost extends EventTarget {
     useTypedErrors();
     const signal = o.signal as AbortSignal | undefined;
     if (signal?.aborted) this.#closer.abort(new ServiceClosedError(this.name));
-    signal?.addEventListener('abort', () => void this.close(), { once: true });
+    const onAbort = (): void => void this.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#closer.signal.addEventListener('abort', () => signal?.removeEventListener('abort', onAbort), { once: true });
     if (this.where === 'shared-worker') addEventListener('connect', this.#onConnect as EventListener);
     this.closed = this.#run(manager, election).catch((error: unknown) => void this.dispatchEvent(new HostEvent('error', null, error)));
   }
@@ -190,6 +202,13 @@ export class ServiceHost extends EventTarget {
           const leadership = await election.lead({ signal: stop }).catch(() => undefined);
           if (!leadership) break;
           if (!(await this.#host(manager, leadership))) break;
+          // A task between starts: a start that ended at once (a thawed leader steps down until its next
+          // tick: crosslock/leader) must not spin without letting anything else run.
+          await new Promise<void>((resolve) => {
+            if (stop.aborted) return resolve();
+            const timer = setTimeout(resolve, 0);
+            stop.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          });
         }
       } finally {
         await election.close();
@@ -230,7 +249,7 @@ export class ServiceHost extends EventTarget {
       if (signal.aborted) return true;
       const endpoint = new HostEndpoint();
       expose(object, endpoint);
-      this.#serving = { context, leadership, endpoint, end };
+      this.#serving = { context, leadership, alive, endpoint, end };
       this.#announce();
       this.dispatchEvent(new HostEvent('host', context));
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
@@ -270,9 +289,9 @@ export class ServiceHost extends EventTarget {
   #onMessage(m: ServiceMessage, reply: Reply): void {
     if (m.s !== this.name) return;
     const serving = this.#serving;
-    // Reading the leadership's signal checks, synchronously, that this host may still act (a thawed one may not).
+    // serves() checks, synchronously, that this host may still act (a thawed one may not).
     if (m.t === 'hello') {
-      if (serving && !serving.context.signal.aborted) attempt(() => reply(this.#hostMessage(serving)));
+      if (serving && serves(serving)) attempt(() => reply(this.#hostMessage(serving)));
     } else if (m.t === 'call') this.#onCall(m, reply);
   }
 
@@ -283,7 +302,7 @@ export class ServiceHost extends EventTarget {
     // a `refused` from anyone but the host a call was sent to would wrongly tell the client it did not run.
     if (!this.#starts.has(m.to)) return;
     const answer = { v, s: this.name, from: m.to, to: m.from, id, epoch: m.epoch } as const;
-    if (!serving || serving.context.hostId !== m.to || serving.context.epoch !== m.epoch || serving.context.signal.aborted) return attempt(() => reply({ ...answer, t: 'refused' }));
+    if (!serving || serving.context.hostId !== m.to || serving.context.epoch !== m.epoch || !serves(serving)) return attempt(() => reply({ ...answer, t: 'refused' }));
     attempt(() => reply({ ...answer, t: 'ack' }));
     const send = (msg: ComlinkMessage, transfer: Transferable[] = []): void => reply({ v, s: this.name, t: 'reply', from: m.to, to: m.from, id, msg }, transfer);
     const type = m.msg.type;

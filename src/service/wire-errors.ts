@@ -94,9 +94,23 @@ function cloneable(value: unknown): boolean {
 const isThrown = (value: unknown): value is { value: unknown } =>
   typeof value === 'object' && value !== null && Object.getOwnPropertySymbols(value).some((s) => s.description === 'Comlink.thrown');
 
+/**
+ * What a host's method threw, as it goes out. The service's own errors (`ServiceGoneError`, ...) are
+ * verdicts only a client may give about its own calls: one thrown by an implementation (itself a client
+ * of another service) arrives as an `Error` named `RemoteServiceError`, with the original as its
+ * `cause` (not rebuilt as ours), so no caller takes it for "your call never ran".
+ */
+export function thrownByHost(value: unknown): WireThrown {
+  const wire = toWire(value);
+  if (!wire.isError || !wire.value.crosslock || !SERVICE.has(wire.value.name)) return wire;
+  const { crosslock: _, ...original } = wire.value;
+  return { isError: true, value: { name: 'RemoteServiceError', message: `the service's implementation threw ${original.name}: ${original.message}`, cause: { isError: true, value: original } } };
+}
+const SERVICE = new Set(classes(service).map(([name]) => name));
+
 const throwHandler: TransferHandler<{ value: unknown }, WireThrown> = {
   canHandle: isThrown,
-  serialize: ({ value }) => [toWire(value), []],
+  serialize: ({ value }) => [thrownByHost(value), []],
   deserialize: (wire) => {
     throw fromWire(wire);
   },
@@ -114,12 +128,11 @@ const madeUpHandler: TransferHandler<never, WireThrown> = {
   },
 };
 
-let comlinkThrow: TransferHandler<unknown, unknown> | undefined;
+/** comlink's own handler, read when this module loads (a read, not a change): only it is replaced. */
+const COMLINK_THROW = transferHandlers.get('throw');
 
 /** Replaces comlink's own `'throw'` handler with the typed one (not an app's own), and adds `MADE_UP`. */
 export function useTypedErrors(): void {
-  const current = transferHandlers.get('throw');
-  comlinkThrow ??= current;
-  if (current === comlinkThrow) transferHandlers.set('throw', throwHandler as TransferHandler<unknown, unknown>);
+  if (transferHandlers.get('throw') === COMLINK_THROW) transferHandlers.set('throw', throwHandler as TransferHandler<unknown, unknown>);
   if (!transferHandlers.has(MADE_UP)) transferHandlers.set(MADE_UP, madeUpHandler as TransferHandler<unknown, unknown>);
 }

@@ -64,3 +64,54 @@ it('an attempt aborted by a pagehide into the back/forward cache does not fail t
   expect(got.name).toBe('x');
   await got.release();
 });
+
+it('a release in flight when its page enters the back/forward cache resolves: its token is announced dead and another tab takes the lock at once', async () => {
+  const real = new IndexedDbLeaseStore(database, Infinity);
+  // The holder's store: its release's update is held until the test fails it, as an aborted transaction does.
+  let failRelease: ((error: Error) => void) | undefined;
+  let holding = false;
+  let started: (() => void) | undefined;
+  const releaseStarted = new Promise<void>((resolve) => (started = resolve));
+  const store: LeaseStore = Object.assign(Object.create(real) as LeaseStore, {
+    update: (items: Parameters<LeaseStore['update']>[0]) => {
+      if (!holding) return real.update(items);
+      return new Promise<never>((_, reject) => ((failRelease = reject), started!()));
+    },
+  });
+  const bus = new BroadcastChannel(`lease-bfcache-bus-${database}`);
+  const other = new BroadcastChannel(`lease-bfcache-bus-${database}`);
+  const heard: Array<{ t?: string; names?: string[] }> = [];
+  const busOf = (channel: BroadcastChannel) => ({
+    post: (m: unknown) => {
+      try {
+        channel.postMessage(m);
+      } catch {
+        // closed at the end of the test, before the managers
+      }
+    },
+    subscribe: (listener: (m: never) => void) => ((channel.onmessage = (e) => (heard.push(e.data as never), listener(e.data as never))), () => (channel.onmessage = null)),
+    close: () => {},
+  });
+  let events: { hide(cached: boolean): void; resume(): void } | undefined;
+  const lifecycle: Lifecycle = (e) => ((events = e), () => {});
+  const holder = new TestLeaseManager('w', LEASE_DEFAULTS, { store, bus: busOf(bus) as never, heartbeat: quiet, clock, lifecycle });
+  const taker = new TestLeaseManager('w', LEASE_DEFAULTS, { store: new IndexedDbLeaseStore(database, Infinity), bus: busOf(other) as never, heartbeat: quiet, clock, lifecycle: undefined });
+  open.push(holder, taker);
+  try {
+    const guard = await holder.lock('x', { timeout: 0 });
+    const waiting = taker.lock('x', { timeout: 30_000 });
+    holding = true;
+    const releasing = guard.release();
+    await releaseStarted;
+    events!.hide(true); // into the back/forward cache, the release in flight
+    failRelease!(new StorageError('failed', 'IndexedDB failed to update the lease of "w.x": AbortError'));
+    await expect(releasing).resolves.toBeUndefined();
+    const got = await waiting;
+    expect(heard).toContainEqual(expect.objectContaining({ t: 'dead', names: ['w.x'] })); // taken without waiting out the lease
+    expect(got.name).toBe('x');
+    await got.release();
+  } finally {
+    bus.close();
+    other.close();
+  }
+});

@@ -4,9 +4,12 @@
  * serves only the channel, comlink's side channels refused, values that cannot be cloned failing at
  * once, and bad input rejected synchronously with typed errors.
  */
-import { createEndpoint, releaseProxy } from 'comlink';
-import { describe, expect, it } from 'vitest';
-import { connect, serve, ServiceClosedError } from '../../src/service.js';
+import { createEndpoint, releaseProxy, transferHandlers, type TransferHandler } from 'comlink';
+import { describe, expect, it, vi } from 'vitest';
+import { scopedBus } from '../../src/leader/bus.js';
+import type { MemoryLockManager } from '../../src/memory.js';
+import { connect, serve, ServiceClosedError, ServiceGoneError } from '../../src/service.js';
+import { channelName, isServiceMessage } from '../../src/service/messages.js';
 import { client, Counter, host, manager, open, pass, track } from './service-harness.js';
 
 describe('hosts that stop and come back', () => {
@@ -111,5 +114,83 @@ describe('bad input', () => {
     open.push(c);
     await expect(c.remote.add('x')).rejects.toThrow('no storage');
     await expect(c.reconnect()).rejects.toThrow('no storage');
+  });
+});
+
+describe('second review', () => {
+  it('a host thawed after a freeze past staleAfterMs (Web Locks) refuses the call it finds waiting; the call runs once, on the next start', async () => {
+    const m = manager();
+    // The memory manager, reporting Web Locks: the backend whose frozen leaders are stolen from.
+    const webLocks = new Proxy(m, { get: (t, p) => (p === 'backend' ? 'web-locks' : typeof Reflect.get(t, p) === 'function' ? Reflect.get(t, p).bind(t) : Reflect.get(t, p)) }) as MemoryLockManager;
+    const counter = new Counter();
+    const h = serve('wallet', counter, { manager: webLocks, staleAfterMs: 10_000, heartbeatMs: 1000 });
+    open.push(h);
+    const c = client();
+    const first = await c.reconnect();
+    vi.setSystemTime(Date.now()); // (fake timers: move the clocks without running any timer, as a frozen tab)
+    const now = performance.now();
+    const frozen = vi.spyOn(performance, 'now').mockReturnValue(now + 20_000);
+    const call = track(c.remote.add('after-thaw'));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve)); // messages only, no timer
+    frozen.mockRestore();
+    await pass(3000);
+    expect(call).toMatchObject({ done: true, value: 1 });
+    expect(counter.ran).toEqual(['after-thaw']);
+    expect(c.host!.hostId).not.toBe(first.hostId); // it ran on a new start, after the stale one stepped down
+  });
+
+  it("a ServiceGoneError the implementation itself throws is not taken for the client's verdict", async () => {
+    host({ relay: () => { throw new ServiceGoneError('bank', 3, false); } } as unknown as Counter);
+    const c = client();
+    const error = await (c.remote as unknown as { relay(): Promise<void> }).relay().catch((e: Error) => e);
+    expect(error).not.toBeInstanceOf(ServiceGoneError);
+    expect(error).toMatchObject({ name: 'RemoteServiceError', cause: { name: 'ServiceGoneError', service: 'bank' } });
+  });
+
+  it('remote.method.bind() stays guarded: its releaseProxy closes the client instead of leaving calls hanging', async () => {
+    const c = client({ timeout: 1000 });
+    const waiting = track(c.remote.add('w'));
+    (c.remote.add.bind(null) as unknown as Record<symbol, () => void>)[releaseProxy]!();
+    await pass(2000);
+    expect(waiting.error).toBeInstanceOf(ServiceClosedError);
+    expect((c.remote as unknown as { then?: unknown }).then).toBeUndefined();
+  });
+
+  it("an app's own 'throw' handler is kept", () => {
+    const before = transferHandlers.get('throw')!;
+    const mine = { ...before } as TransferHandler<unknown, unknown>;
+    transferHandlers.set('throw', mine);
+    try {
+      client();
+      expect(transferHandlers.get('throw')).toBe(mine);
+    } finally {
+      transferHandlers.set('throw', before);
+    }
+  });
+
+  it('a client closed from its own gone listener follows nobody afterwards', async () => {
+    const a = host();
+    const c = client();
+    await c.reconnect();
+    c.addEventListener('gone', () => void c.close());
+    await a.close();
+    host();
+    await pass(100);
+    expect(c.host).toBeNull();
+    expect(c.signal.reason).toBeInstanceOf(ServiceClosedError);
+  });
+
+  it('a host below an epoch known gone is dropped (a frozen host replaced meanwhile)', async () => {
+    host();
+    const c = client();
+    const followed = await c.reconnect();
+    const gone: Array<number | undefined> = [];
+    c.addEventListener('gone', (e) => gone.push(e.error?.epoch));
+    const bus = scopedBus('realm', channelName('w', 'wallet'), isServiceMessage, () => {});
+    bus.post({ v: 1, s: 'wallet', t: 'down', from: 'a-newer-host', epoch: followed.epoch + 1 });
+    await pass();
+    bus.close();
+    expect(gone).toEqual([followed.epoch]);
+    expect(c.host).toBeNull();
   });
 });
