@@ -6,6 +6,7 @@ export type DemoEvent =
   | { kind: 'hello'; tab: string; backend: string }
   | { kind: 'bye'; tab: string }
   | { kind: 'service'; tab: string; host: string; epoch: number }
+  | { kind: 'backup'; tab: string }
   | { kind: 'round'; tab: string; round: number; phase: Phase; generation?: number | undefined; detail?: string }
   | { kind: 'reload'; tab: string; generation?: number | undefined; balance: number }
   | { kind: 'zombie'; tab: string; outcome: 'frozen' | 'rejected' | 'accepted'; detail?: string }

@@ -8,6 +8,7 @@ import { platformDefault, type BackendName } from '../src/index.js';
 import { FencedStore } from '../src/fenced.js';
 import { connect, type HostInfo } from '../src/service.js';
 import { WalletService, type WalletState } from './wallet-service.js';
+import { current, renderBackups, startBackups, verifyFile } from './backups.js';
 import { Bus, type Stamped } from './bus.js';
 import { startSync } from './sync.js';
 import { startRounds, zombie, type RoundContext, type Wallet } from './rounds.js';
@@ -39,6 +40,11 @@ const service = connect<WalletService>('wallet', {
 });
 const ctx: RoundContext = { tab, locks, store, bus, period, wallet, service };
 const sync = startSync(tab, locks, store, bus, staleAfterMs);
+// The backup: written by the sync leader, fresh when it starts leading and after every credited round.
+const backups = startBackups(walletName, sync.election);
+const backupNow = (): void => void current(store, tab).then((state) => backups.update(state)).then((info) => info && renderBackups(backups, $('backup'), tab), () => {});
+sync.election.addEventListener('change', () => sync.election.isLeader && backupNow());
+backups.addEventListener('backup', () => bus.emit({ kind: 'backup', tab }));
 /** The tab that announced each term (the election knows leaders by manager id; the demo by tab name). */
 const leaderTabs = new Map<number, string>();
 const timeline = new Timeline($<HTMLElement>('timeline') as unknown as SVGSVGElement, tab);
@@ -109,6 +115,8 @@ async function refresh(): Promise<void> {
 }
 
 bus.on((event) => {
+  if (event.kind === 'backup') return void renderBackups(backups, $('backup'), tab);
+  if (event.kind === 'round' && event.phase === 'done' && sync.election.isLeader) backupNow();
   if (event.kind === 'leader' && event.phase === 'elected') leaderTabs.set(event.term, event.tab);
   if (event.kind === 'leader') return void (describeAndLog(event), refresh());
   timeline.apply(event);
@@ -136,6 +144,11 @@ function note(text: string, className = '', at = Date.now()): void {
 }
 
 $('open').addEventListener('click', () => window.open(location.href, '_blank'));
+$<HTMLInputElement>('verify').addEventListener('change', async (event) => {
+  const file = (event.target as HTMLInputElement).files?.[0];
+  if (file) $('verified').textContent = await verifyFile(backups, file);
+});
+void renderBackups(backups, $('backup'), tab);
 $('close').addEventListener('click', () => {
   window.close();
   $('close').textContent = 'Close it from the browser';
@@ -183,6 +196,7 @@ declare global {
       term(): number | undefined;
       service(): Promise<HostInfo>;
       walletState(): WalletState | undefined;
+      backup(): Promise<{ sequence: number; balance: number; rounds: number; tab: string } | null>;
     };
   }
 }
@@ -195,4 +209,8 @@ window.demo = {
   term: () => sync.election.leader?.term,
   service: () => service.reconnect(),
   walletState: () => lastState,
+  backup: async () => {
+    const latest = await backups.latest();
+    return latest && { sequence: latest.info.sequence, ...(await backups.restore(latest.bytes)) };
+  },
 };

@@ -29,7 +29,8 @@ export class Timeline {
   }
 
   apply(event: Stamped): void {
-    if (!this.#tabs.includes(event.tab)) this.#tabs.push(event.tab);
+    // Rows are tabs (they say hello or take rounds); the wallet service's own events have no row.
+    if ((event.kind === 'hello' || event.kind === 'round') && !this.#tabs.includes(event.tab)) this.#tabs.push(event.tab);
     if (event.kind === 'round') this.#cells.set(`${event.round}:${event.tab}`, { phase: event.phase, generation: event.generation });
     if (event.kind === 'bye') this.#closed.add(event.tab);
   }

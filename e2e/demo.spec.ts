@@ -3,7 +3,7 @@
  * in the tab elected to host it: every round has exactly one participant, closing the participant
  * mid-round hands the next round to another tab, and the wallet balance equals the rounds credited (by
  * the service, each recorded with its epoch); all tabs follow one service host; one tab leads the sync,
- * all name its term, and the last sync written is the leader's.
+ * all name its term, and the last sync written is the leader's; the backup the leader writes verifies.
  * Facts come from the pages and the FencedStore, not from timing.
  */
 import type { Page } from '@playwright/test';
@@ -72,6 +72,11 @@ for (const [backend, service] of [
       expect(owner?.joined, key).toContain(Number(key.slice('round.'.length)));
       expect((value as { epoch: number }).epoch, `${key} credited by a service host`).toBeGreaterThanOrEqual(hosts[0]!.epoch);
     }
+
+    // The backup: written by the sync leader, verified on read, consistent (its balance = its rounds).
+    await expect.poll(async () => (await rest[0]!.evaluate(() => window.demo.backup()))?.rounds ?? 0).toBeGreaterThanOrEqual(1);
+    const backup = (await rest[0]!.evaluate(() => window.demo.backup()))!;
+    expect(backup.balance).toBe(backup.rounds);
 
     // The sync: one leader among the tabs left, every tab names its term, and the last sync is its.
     await expect.poll(async () => (await Promise.all(rest.map((p) => p.evaluate(() => window.demo.isLeader())))).filter(Boolean).length).toBe(1);
