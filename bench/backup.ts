@@ -2,7 +2,8 @@
  * `npm run bench:backup`: the cost of one backup swap (crosslock/backup) of a 100 kB payload, as the
  * swapper does it: pack, read and verify the current backup (SHA-256), encode the next one (SHA-256),
  * swap. IndexedDB in headless Chromium (one strict-durability transaction); files in Node (temp file,
- * fsync, archive copy with fsync, rename, directory fsync). Medians (and p90) of `--times` swaps.
+ * fsync, archive copy with fsync, rename, directory fsync); OPFS in Chromium (createWritable, close).
+ * Medians (and p90) of `--times` swaps.
  *
  * Options: --size 100000  --times 30
  */
@@ -60,8 +61,10 @@ try {
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   await page.goto(new URL('bench/pages/backup.html', server.resolvedUrls!.local[0]!).href);
   await page.waitForFunction(() => 'backupBench' in globalThis);
-  const idb = await page.evaluate(([n, s]) => (globalThis as unknown as { backupBench(n: number, s: number): Promise<number[]> }).backupBench(n, s), [times, size] as const);
-  console.log(`  IndexedDB target (Chromium ${browser.version()}): ${stats(idb)}`);
+  for (const where of ['indexeddb', 'opfs'] as const) {
+    const ms = await page.evaluate(([n, s, w]) => (globalThis as unknown as { backupBench(n: number, s: number, w: string): Promise<number[]> }).backupBench(n, s, w), [times, size, where] as const);
+    console.log(`  ${where === 'opfs' ? 'OPFS' : 'IndexedDB'} target (Chromium ${browser.version()}): ${stats(ms)}`);
+  }
 } finally {
   await browser.close();
   await server.close();

@@ -17,7 +17,8 @@
  */
 import { InvalidOptionError } from '../core/errors.js';
 import { checkObject, must } from '../core/options.js';
-import type { LeaderElection } from '../leader/election.js';
+import { LeaderElection } from '../leader/election.js';
+import type { LockManager } from '../core/types.js';
 import type { Leadership } from '../leader/leadership.js';
 import { BackupFormatError, BackupRefusedError } from './errors.js';
 import { decode, encode, peek, type BackupHeader } from './format.js';
@@ -27,7 +28,9 @@ export const DEFAULT_KEEP = 10;
 
 export interface BackupSwapperOptions<S> {
   /** Only this election's leader writes; its leadership's guard fences every swap. */
-  election: LeaderElection;
+  election?: LeaderElection;
+  /** Instead of `election`: the swapper runs its own (`backup.<walletId>`) on this manager, and campaigns. */
+  manager?: LockManager;
   /** Whose backup: written in every header, checked on every read. */
   walletId: string;
   /** The app's encoding of its state. */
@@ -67,8 +70,10 @@ interface Pending<S> {
 export class BackupSwapper<S> extends EventTarget {
   readonly walletId: string;
   readonly keep: number;
-  readonly #o: BackupSwapperOptions<S>;
+  readonly #o: BackupSwapperOptions<S> & { election: LeaderElection };
   readonly #target: BackupTarget;
+  /** Set when the swapper runs its own election (the `manager` option). */
+  readonly #own: LeaderElection | undefined;
   #newest: { state: S } | undefined;
   #pending: Pending<S> | undefined;
   #writing = false;
@@ -76,18 +81,47 @@ export class BackupSwapper<S> extends EventTarget {
 
   constructor(options: BackupSwapperOptions<S>) {
     super();
-    const o = checkObject(options, ['election', 'walletId', 'pack', 'unpack', 'target', 'database', 'key', 'keep'], 'new BackupSwapper()') as unknown as BackupSwapperOptions<S>;
-    if (typeof o.election?.lead !== 'function') throw new InvalidOptionError('election', 'must be a LeaderElection');
+    const o = checkObject(options, ['election', 'manager', 'walletId', 'pack', 'unpack', 'target', 'database', 'key', 'keep'], 'new BackupSwapper()') as unknown as BackupSwapperOptions<S>;
+    if ((o.election === undefined) === (o.manager === undefined)) throw new InvalidOptionError('election', 'give exactly one of `election` (a LeaderElection) and `manager` (a LockManager)');
+    if (o.election !== undefined && typeof o.election.lead !== 'function') throw new InvalidOptionError('election', 'must be a LeaderElection');
+    if (o.manager !== undefined && typeof o.manager.lock !== 'function') throw new InvalidOptionError('manager', 'must be a LockManager');
     if (typeof o.walletId !== 'string' || o.walletId === '') throw new InvalidOptionError('walletId', 'must be a non-empty string');
     if (typeof o.pack !== 'function') throw new InvalidOptionError('pack', 'must be a function (state) => Uint8Array');
     must('unpack', o.unpack, typeof o.unpack === 'function', 'a function');
     must('keep', o.keep, Number.isSafeInteger(o.keep) && o.keep! >= 0, 'a whole number >= 0');
     this.walletId = o.walletId;
     this.keep = o.keep ?? DEFAULT_KEEP;
-    this.#o = o;
+    this.#own = o.manager ? new LeaderElection(o.manager, `backup.${o.walletId}`) : undefined;
+    this.#o = { ...o, election: o.election ?? this.#own! };
     this.#target = o.target ?? new IndexedDbBackupTarget(o.walletId, o.database);
     // Leading: write the newest state at once (duty moves with leadership, no gap).
-    o.election.addEventListener('change', this.#onChange);
+    this.#o.election.addEventListener('change', this.#onChange);
+    if (this.#own) void this.#campaign(this.#own);
+  }
+
+  /** The election the swapper writes under (its own with `manager`). */
+  get election(): LeaderElection {
+    return this.#o.election;
+  }
+
+  /** Calls `listener` after each swap this swapper made (for off-device copies); returns the unsubscribe. */
+  subscribe(listener: (info: BackupInfo, bytes: Uint8Array) => void): () => void {
+    const onBackup = (event: Event): void => listener((event as BackupEvent).info, (event as BackupEvent).bytes);
+    this.addEventListener('backup', onBackup);
+    return () => this.removeEventListener('backup', onBackup);
+  }
+
+  /** Its own election: leads whenever it can, until closed. */
+  async #campaign(election: LeaderElection): Promise<void> {
+    for (;;) {
+      let leadership: Leadership;
+      try {
+        leadership = await election.lead();
+      } catch {
+        return; // closed
+      }
+      await new Promise((resolve) => (leadership.signal.aborted ? resolve(undefined) : leadership.signal.addEventListener('abort', resolve, { once: true })));
+    }
   }
 
   /** Writes a fresh backup of `state` now (if this tab leads; else when it does). */
@@ -144,6 +178,7 @@ export class BackupSwapper<S> extends EventTarget {
 
   close(): void {
     this.#o.election.removeEventListener('change', this.#onChange);
+    void this.#own?.close();
     if (!this.#o.target) this.#target.close();
   }
 

@@ -128,6 +128,31 @@ describe('BackupSwapper', () => {
     plain.close();
   });
 
+  it('start on an existing backup (a reopened wallet) writes a fresh one with the current state', async () => {
+    const before = await tab();
+    await before.swapper.start('yesterday');
+    await before.leadership!.resign();
+    const { swapper } = await tab();
+    const fresh = await swapper.start('today');
+    expect(fresh!.sequence).toBe(1);
+    expect(await swapper.restore((await swapper.latest())!.bytes)).toBe('today');
+  });
+
+  it('with `manager` it runs its own election and writes once it leads; subscribe() hears every swap', async () => {
+    const swapper = new BackupSwapper<string>({ manager: new IndexedDbLockManager({ database, prefix: 'w' }), walletId: 'wallet-1', pack: text, unpack: read, database });
+    open.push(swapper);
+    const heard: number[] = [];
+    const unsubscribe = swapper.subscribe((info) => heard.push(info.sequence));
+    const first = new Promise((resolve) => swapper.addEventListener('backup', resolve, { once: true }));
+    expect(await swapper.start('mine')).toBeNull(); // not leading yet: written the moment it does
+    await first;
+    await swapper.update('next');
+    unsubscribe();
+    await swapper.update('unheard');
+    expect(heard).toEqual([0, 1]);
+    expect(swapper.election.isLeader).toBe(true);
+  });
+
   it('checks its options', () => {
     const election = new LeaderElection(new IndexedDbLockManager({ database, prefix: 'y' }), 'b');
     open.push(election);
@@ -135,5 +160,6 @@ describe('BackupSwapper', () => {
     expect(() => new BackupSwapper({ election, walletId: 'w', pack: 'no' as never })).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'pack' }));
     expect(() => new BackupSwapper({ election, walletId: 'w', pack: text, keep: -1 })).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'keep' }));
     expect(() => new BackupSwapper({ election: {} as never, walletId: 'w', pack: text })).toThrow(expect.objectContaining({ option: 'election' }));
+    expect(() => new BackupSwapper({ walletId: 'w', pack: text })).toThrow(expect.objectContaining({ option: 'election' }));
   });
 });
