@@ -17,7 +17,8 @@
 // clean re-sends, comlink's side channels refused, synchronous option checks); FencedStore +100 B for
 // putAll; crosslock/backup set when it was added by issue 14; then the chaos 20k fixes, +80 B with
 // everything: the Web Locks ledger sweeps in two looks, a release in flight at a bfcache pagehide is given
-// up cleanly; and the service's second review, +250 B: staleness read afresh at every call, guarded
+// up cleanly; crosslock/backup +3.5 kB when its `manager` option made it run its own LeaderElection (an app
+// that uses crosslock/leader already pays that once); and the service's second review, +250 B: staleness read afresh at every call, guarded
 // bind(), host-thrown service errors wrapped). They are
 // NOT the targets of issue 7 (core at load ≤ 2 kB, with the IndexedDB fallback ≤ 5 kB), which the
 // README's Performance section compares with, and which this contract does not meet today.
@@ -41,6 +42,6 @@ export default [
   { name: 'crosslock/memory: MemoryLockManager', import: { 'dist/memory.js': '{ MemoryLockManager }' }, gzip: true, limit: '3520 B' },
   { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3800 B' },
   { name: 'crosslock/service: serve + connect (comlink included)', import: { 'dist/service.js': '{ serve, connect }' }, gzip: true, limit: '9950 B' },
-  { name: 'crosslock/backup: BackupSwapper (IndexedDB target, idb included)', import: { 'dist/backup.js': '{ BackupSwapper }' }, gzip: true, limit: '6720 B' },
+  { name: 'crosslock/backup: BackupSwapper (IndexedDB target, idb and LeaderElection included)', import: { 'dist/backup.js': '{ BackupSwapper }' }, gzip: true, limit: '10250 B' },
   { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4800 B' },
 ];

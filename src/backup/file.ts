@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
  * The file backup target, for Node (the multi-process side): `<dir>/<walletId>.backup` and an archive
- * `<dir>/<walletId>.<sequence>.backup`.
+ * `<dir>/<walletId>~<sequence>.backup`.
  *
  * What a swap guarantees (the pattern of lnd's `chanbackup` swapper, plus the directory fsync it lacks):
  *   1. the new backup goes to a temporary file in the same directory, which is fsynced and closed;
@@ -59,7 +59,8 @@ export class FileBackupTarget implements BackupTarget {
     try {
       const stored = await this.latest();
       if (!sameBytes(stored, current)) throw new BackupRefusedError('conflict', 'the backup file changed since it was read: another writer');
-      if (stored && currentSequence !== undefined) await rename(await this.#durable(stored), join(this.dir, `${this.walletId}.${String(currentSequence).padStart(16, '0')}.backup`));
+      if (guard.released || guard.signal.aborted) throw new StaleLockError(guard.name, guard.generation ?? -1, undefined, 'the lock was lost or released before the swap');
+      if (stored && currentSequence !== undefined) await rename(await this.#durable(stored), join(this.dir, `${this.walletId}~${String(currentSequence).padStart(16, '0')}.backup`));
       if (guard.released || guard.signal.aborted) throw new StaleLockError(guard.name, guard.generation ?? -1, undefined, 'the lock was lost or released before the swap');
       await rename(temp, this.#latest);
     } catch (error) {
@@ -98,7 +99,7 @@ export class FileBackupTarget implements BackupTarget {
   }
 
   async #archived(): Promise<string[]> {
-    const prefix = `${this.walletId}.`;
+    const prefix = `${this.walletId}~`; // '~' is not allowed in a wallet id: no other wallet's file matches
     return (await readdir(this.dir).catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && /^\d{16}\.backup$/.test(n.slice(prefix.length))).sort();
   }
 }

@@ -26,7 +26,7 @@ export const FORMAT_VERSION = 1;
 const MAGIC = [0x58, 0x4c, 0x42, 0x4b]; // "XLBK"
 const FIXED = 4 + 1 + 1 + 2 + 8 + 8 + 4 + 12; // header bytes before the checksum, without the wallet id
 const CHECKSUM = 32;
-const MAX_WALLET_ID = 1024;
+export const MAX_WALLET_ID = 1024;
 
 export interface BackupHeader {
   readonly walletId: string;
@@ -88,8 +88,15 @@ export function peek(bytes: Uint8Array): BackupHeader & { length: number } {
   if (bytes.length !== headerLength + CHECKSUM + length) {
     throw new BackupFormatError(bytes.length < headerLength + CHECKSUM + length ? 'truncated' : 'checksum', `${bytes.length} bytes, its header says ${headerLength + CHECKSUM + length}`);
   }
-  const walletId = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(8, 8 + idLength));
-  return { walletId, sequence: Number(view.getBigUint64(at)), createdAt: view.getFloat64(at + 8), encrypted: (view.getUint8(5) & 1) === 1, length };
+  let walletId: string;
+  try {
+    walletId = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + idLength));
+  } catch {
+    throw new BackupFormatError('checksum', 'its wallet id is not valid UTF-8: corrupted');
+  }
+  const sequence = view.getBigUint64(at);
+  if (sequence > BigInt(Number.MAX_SAFE_INTEGER)) throw new BackupFormatError('checksum', `its sequence ${sequence} is out of range: corrupted`);
+  return { walletId, sequence: Number(sequence), createdAt: view.getFloat64(at + 8), encrypted: (view.getUint8(5) & 1) === 1, length };
 }
 
 /**
@@ -105,7 +112,12 @@ export async function decode(bytes: Uint8Array, options: { walletId?: string; ke
   const expected = bytes.subarray(end, end + CHECKSUM);
   if (!digest.every((b, i) => b === expected[i])) throw new BackupFormatError('checksum', 'its SHA-256 does not match: corrupted or torn');
   if (options.walletId !== undefined && header.walletId !== options.walletId) throw new BackupFormatError('wallet', `it belongs to wallet "${header.walletId}", not "${options.walletId}"`);
-  if (!header.encrypted) return { ...omitLength(header), payload: stored.slice() };
+  if (!header.encrypted) {
+    // With a key, only an encrypted backup is ours: an unencrypted one (which anyone who can write the
+    // storage could make, checksum and all) is refused, never taken as the wallet's state.
+    if (options.key) throw new BackupFormatError('key', 'it is not encrypted, and this wallet encrypts its backups');
+    return { ...omitLength(header), payload: stored.slice() };
+  }
   if (!options.key) throw new BackupFormatError('key', 'it is encrypted: give the key');
   const at = 8 + idLength;
   const iv = bytes.subarray(at + 20, at + 32);

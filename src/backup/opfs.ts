@@ -1,6 +1,6 @@
 /**
  * The Origin Private File System backup target (browsers that have it): `<walletId>.backup` and an archive
- * `<walletId>.<sequence>.backup` in the directory `crosslock-backup` of the origin's private file system.
+ * `<walletId>~<sequence>.backup` in the directory `crosslock-backup` of the origin's private file system.
  *
  * What a swap guarantees: the new backup is written through `createWritable()`, which writes to a swap
  * file and replaces the target only on `close()` (File System spec: "swap file"), so a crash or a closed
@@ -40,7 +40,8 @@ export class OpfsBackupTarget implements BackupTarget {
   async swap(guard: LockGuard, next: Uint8Array, current: Uint8Array | undefined, currentSequence: number | undefined, keep: number): Promise<void> {
     const dir = await this.#dir();
     if (!sameBytes(await read(dir, this.#latest), current)) throw new BackupRefusedError('conflict', 'the backup file changed since it was read: another writer');
-    if (current && currentSequence !== undefined) await write(dir, `${this.walletId}.${String(currentSequence).padStart(16, '0')}.backup`, current, () => {});
+    if (guard.released || guard.signal.aborted) throw new StaleLockError(guard.name, guard.generation ?? -1, undefined, 'the lock was lost or released before the swap');
+    if (current && currentSequence !== undefined) await write(dir, `${this.walletId}~${String(currentSequence).padStart(16, '0')}.backup`, current, () => {});
     await write(dir, this.#latest, next, () => {
       if (guard.released || guard.signal.aborted) throw new StaleLockError(guard.name, guard.generation ?? -1, undefined, 'the lock was lost or released before the swap');
     });
@@ -58,7 +59,7 @@ export class OpfsBackupTarget implements BackupTarget {
 
   async #archived(dir: FileSystemDirectoryHandle): Promise<string[]> {
     const names: string[] = [];
-    const prefix = `${this.walletId}.`;
+    const prefix = `${this.walletId}~`; // '~' is not allowed in a wallet id: no other wallet's file matches
     for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) {
       if (name.startsWith(prefix) && /^\d{16}\.backup$/.test(name.slice(prefix.length))) names.push(name);
     }

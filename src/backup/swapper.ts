@@ -21,7 +21,7 @@ import { LeaderElection } from '../leader/election.js';
 import type { LockManager } from '../core/types.js';
 import type { Leadership } from '../leader/leadership.js';
 import { BackupFormatError, BackupRefusedError } from './errors.js';
-import { decode, encode, peek, type BackupHeader } from './format.js';
+import { decode, encode, MAX_WALLET_ID, peek, type BackupHeader } from './format.js';
 import { IndexedDbBackupTarget, type BackupTarget } from './indexeddb.js';
 
 export const DEFAULT_KEEP = 10;
@@ -61,6 +61,13 @@ export class BackupEvent extends Event {
   }
 }
 
+/** Dispatched as `'error'` when a write nobody awaits (the one made on becoming leader) fails. */
+export class BackupErrorEvent extends Event {
+  constructor(readonly error: unknown) {
+    super('error');
+  }
+}
+
 interface Pending<S> {
   state: S;
   replace: boolean;
@@ -74,7 +81,7 @@ export class BackupSwapper<S> extends EventTarget {
   readonly #target: BackupTarget;
   /** Set when the swapper runs its own election (the `manager` option). */
   readonly #own: LeaderElection | undefined;
-  #newest: { state: S } | undefined;
+  #newest: { state: S; replace: boolean } | undefined;
   #pending: Pending<S> | undefined;
   #writing = false;
   #writtenBy: Leadership | undefined;
@@ -85,7 +92,9 @@ export class BackupSwapper<S> extends EventTarget {
     if ((o.election === undefined) === (o.manager === undefined)) throw new InvalidOptionError('election', 'give exactly one of `election` (a LeaderElection) and `manager` (a LockManager)');
     if (o.election !== undefined && typeof o.election.lead !== 'function') throw new InvalidOptionError('election', 'must be a LeaderElection');
     if (o.manager !== undefined && typeof o.manager.lock !== 'function') throw new InvalidOptionError('manager', 'must be a LockManager');
-    if (typeof o.walletId !== 'string' || o.walletId === '') throw new InvalidOptionError('walletId', 'must be a non-empty string');
+    if (typeof o.walletId !== 'string' || o.walletId === '' || !wellFormed(o.walletId) || new TextEncoder().encode(o.walletId).length > MAX_WALLET_ID) {
+      throw new InvalidOptionError('walletId', `must be a non-empty, well-formed string of at most ${MAX_WALLET_ID} bytes of UTF-8`);
+    }
     if (typeof o.pack !== 'function') throw new InvalidOptionError('pack', 'must be a function (state) => Uint8Array');
     must('unpack', o.unpack, typeof o.unpack === 'function', 'a function');
     must('keep', o.keep, Number.isSafeInteger(o.keep) && o.keep! >= 0, 'a whole number >= 0');
@@ -135,12 +144,14 @@ export class BackupSwapper<S> extends EventTarget {
    * does). Rejects with `StaleLockError` (leadership lost meanwhile), `BackupRefusedError`, `StorageError`.
    */
   update(state: S, options: { replace?: boolean } = {}): Promise<BackupInfo | null> {
-    this.#newest = { state };
+    const replace = options.replace === true;
+    this.#newest = { state, replace };
     if (!this.#o.election.leadership) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      const pending = (this.#pending ??= { state, replace: false, waiters: [] });
+      const pending = (this.#pending ??= { state, replace, waiters: [] });
+      // The newest state wins, with its own `replace` (an earlier call's permission is not carried over).
       pending.state = state;
-      pending.replace ||= options.replace === true;
+      pending.replace = replace;
       pending.waiters.push({ resolve, reject });
       void this.#drain();
     });
@@ -186,7 +197,8 @@ export class BackupSwapper<S> extends EventTarget {
     const leadership = this.#o.election.leadership;
     if (leadership && leadership !== this.#writtenBy && this.#newest) {
       this.#writtenBy = leadership;
-      this.update(this.#newest.state).catch(() => {}); // a failure here is the next update's to report
+      // Nobody awaits this write: a failure is reported as an 'error' event (BackupErrorEvent).
+      this.update(this.#newest.state, { replace: this.#newest.replace }).catch((error: unknown) => this.dispatchEvent(new BackupErrorEvent(error)));
     }
   };
 
@@ -216,13 +228,12 @@ export class BackupSwapper<S> extends EventTarget {
     const payload = await this.#o.pack(state);
     if (!(payload instanceof Uint8Array)) throw new InvalidOptionError('pack', 'must return a Uint8Array');
     const current = await this.#target.latest();
+    // The next sequence is above every one stored (the latest and the archive), so it only goes up, even
+    // when an unreadable latest is replaced.
+    const highest = Math.max(-1, ...(await this.#target.history()).map(sequenceOf).filter((n): n is number => n !== undefined));
     let previous: number | undefined; // the stored backup's sequence, when its header can be read
     if (current) {
-      try {
-        previous = peek(current).sequence;
-      } catch {
-        previous = undefined;
-      }
+      previous = sequenceOf(current);
       let stored: Uint8Array | undefined;
       try {
         stored = (await decode(current, { walletId: this.walletId, ...(this.#o.key ? { key: this.#o.key } : {}) })).payload;
@@ -232,11 +243,28 @@ export class BackupSwapper<S> extends EventTarget {
       }
       if (stored && stored.length > 0 && payload.length === 0 && !replace) throw new BackupRefusedError('empty', `an empty backup would replace backup ${previous}`);
     }
-    const sequence = previous === undefined ? 0 : previous + 1;
+    // A replaced backup is archived under its own sequence, or, when that cannot be read, under a fresh one.
+    const top = Math.max(highest, previous ?? -1);
+    const archiveAs = current ? (previous !== undefined && previous > highest ? previous : top + 1) : undefined;
+    const sequence = Math.max(top, archiveAs ?? -1) + 1;
     const bytes = await encode({ walletId: this.walletId, sequence, createdAt: Date.now(), payload }, this.#o.key);
-    await this.#target.swap(leadership.guard, bytes, current, previous, this.keep);
+    await this.#target.swap(leadership.guard, bytes, current, archiveAs, this.keep);
     const info: BackupInfo = { walletId: this.walletId, sequence, createdAt: peek(bytes).createdAt, encrypted: !!this.#o.key, size: bytes.length };
     this.dispatchEvent(new BackupEvent(info, bytes));
     return info;
   }
+}
+
+/** A stored backup's sequence, or `undefined` when its header cannot be read. */
+function sequenceOf(bytes: Uint8Array): number | undefined {
+  try {
+    return peek(bytes).sequence;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `s` is well-formed UTF-16 (no lone surrogate: it would not survive UTF-8). */
+function wellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }

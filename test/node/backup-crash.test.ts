@@ -62,7 +62,7 @@ describe('file backups under SIGKILL', () => {
       floor = backup.sequence;
     }
     // Stray temporary files of killed swaps are left; the archive stays within `keep` (3) plus one a kill interrupted.
-    const archived = readdirSync(dir).filter((n) => /^crash-wallet\.\d{16}\.backup$/.test(n));
+    const archived = readdirSync(dir).filter((n) => /^crash-wallet~\d{16}\.backup$/.test(n));
     expect(archived.length).toBeLessThanOrEqual(4);
   });
 });
