@@ -13,6 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { DEPENDENCIES } from './deps.mjs';
 import { findInstalled, onPath } from './find.mjs';
 import { describeStep, planSetup, seconds, stepFailure } from './plan.mjs';
@@ -47,7 +48,12 @@ function ensure(dep) {
   for (const step of plan.steps) {
     console.log(`setup: no ${dep.name} found; trying ${describeStep(step)}`);
     const stepBegan = performance.now();
-    const output = runStep(step);
+    let output;
+    try {
+      output = runStep(step);
+    } catch (error) {
+      output = `Error: ${/** @type {Error} */ (error).message}`;
+    }
     const path = findInstalled(dep);
     const version = path === undefined ? undefined : versionOf(path);
     if (path !== undefined && version !== undefined) {
@@ -98,7 +104,10 @@ function isDebianLike() {
  */
 function runStep(step) {
   if (step.kind === 'playwright') {
-    const cli = createRequire(import.meta.url).resolve('playwright-core/cli');
+    // Its `bin` (the CLI is not in playwright-core's exports map).
+    const manifest = createRequire(import.meta.url).resolve('playwright-core/package.json');
+    const bin = /** @type {{ bin: Record<string, string> }} */ (JSON.parse(readFileSync(manifest, 'utf8'))).bin['playwright-core'];
+    const cli = join(dirname(manifest), /** @type {string} */ (bin));
     const result = run(process.execPath, [cli, 'install', step.browser], INSTALL_LIMIT_MS, { PLAYWRIGHT_DOWNLOAD_CONNECTION_TIMEOUT: '10000' });
     return result.output;
   }
