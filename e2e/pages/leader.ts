@@ -12,6 +12,7 @@
 import { platformDefault, type LockManager } from '../../src/index.js';
 import { FencedStore } from '../../src/fenced.js';
 import { LeaderElection, type Leadership } from '../../src/leader.js';
+import { openDB } from 'idb';
 
 export interface LedgerEntry {
   readonly term: number;
@@ -142,6 +143,21 @@ const leaderTab = {
   async quiet(): Promise<void> {
     quiet = true;
     await Promise.all(inFlight);
+  },
+  /**
+   * Whether the lock records can be written now: a readwrite transaction on crosslock's lease store, given
+   * `ms` to complete. False when another page holds that store in a transaction it cannot finish (paused by
+   * the debugger in the middle of one: README, "A hung tab and IndexedDB").
+   */
+  async storeFree(ms: number): Promise<boolean> {
+    const db = await openDB('crosslock');
+    try {
+      const tx = db.transaction('leases', 'readwrite');
+      void tx.store.get('probe');
+      return await Promise.race([tx.done.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, ms, false))]);
+    } finally {
+      db.close();
+    }
   },
   /** A write under the last leadership, now ('ok' or the error's name). */
   writeNow: () => write(last!, `late:${last!.term}:${manager!.clientId}:${now()}`),
