@@ -25,7 +25,9 @@
  *   aborted by the cache, does not fail `release()`: the lock is given up (others take it at once), and
  *   the record is tidied by whoever takes it (`npm run chaos`, leases, 20,000 steps, seed 3066229778:
  *   an auto-release rejected with StorageError(AbortError)).
- * - records idle (free, unused for `SWEEP_IDLE_MS`) are swept in small batches while the manager is busy (sweep.ts).
+ * - records idle (free, unused for `SWEEP_IDLE_MS`) are swept in small batches while the manager is busy,
+ *   each only when a second pass finds it unchanged (sweep.ts `TwoLooks`: a renewal rewrites a live
+ *   holder's record, so a sweeper whose clock jumped ahead never deletes it).
  */
 import type { LockLostKind } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
@@ -38,7 +40,7 @@ import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
 import { normalise } from './record.js';
 import type { LeaseSettings } from './settings.js';
 import type { Heartbeat, LeaseBus, LeaseStore } from './store.js';
-import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable } from './sweep.js';
+import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable, TwoLooks } from './sweep.js';
 import { Waiting, type Start } from './waiting.js';
 
 /**
@@ -72,6 +74,7 @@ export abstract class LeaseLockManager extends BaseLockManager {
   #disposed = false;
   #untick: (() => void) | undefined;
   readonly #sweep = new SweepPass();
+  readonly #looks = new TwoLooks();
 
   constructor(prefix: unknown, settings: LeaseSettings, env: LeaseEnvironment) {
     super(prefix);
@@ -215,7 +218,7 @@ export abstract class LeaseLockManager extends BaseLockManager {
 
   /** One batch of sweeping, when a pass is due or under way (sweep.ts). */
   #sweepStep(): void {
-    this.#sweep.step(this.#env.clock.now(), (from) => this.#env.store.sweep((stored) => sweepable(stored, this.#env.clock.now(), SWEEP_IDLE_MS), from, SWEEP_BATCH));
+    this.#sweep.step(this.#env.clock.now(), (from) => this.#env.store.sweep((stored, name) => this.#looks.decide(name, stored, sweepable(stored, this.#env.clock.now(), SWEEP_IDLE_MS)), from, SWEEP_BATCH));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SWEEP_EVERY_MS, SweepPass, sweepable } from './sweep.js';
+import { SWEEP_EVERY_MS, SweepPass, sweepable, TwoLooks } from './sweep.js';
 
 const record = (over: object = {}) => ({ v: 2, generation: 42, lastOwner: 'a', used: 0, holders: [], queue: [], ...over });
 const entry = { owner: 'a', token: 't', mode: 'exclusive', expires: 10_000_000, lease: 5000 };
@@ -67,5 +67,20 @@ describe('SweepPass', () => {
     expect(d.calls).toEqual([undefined, 'k200']);
     pass.step(2 * SWEEP_EVERY_MS + 1, d.batch);
     expect(d.calls).toEqual([undefined, 'k200', undefined]);
+  });
+});
+
+describe('TwoLooks', () => {
+  it('deletes only on a second look at an unchanged idle record', () => {
+    const looks = new TwoLooks();
+    const idle = { v: 2, generation: 5, used: 0, holders: [], queue: [] };
+    expect(looks.decide('a', idle, 5)).toBeUndefined(); // first look
+    expect(looks.decide('a', { ...idle }, 5)).toBe(5); // unchanged: delete
+    expect(looks.decide('b', idle, 5)).toBeUndefined();
+    expect(looks.decide('b', { ...idle, used: 1 }, 5)).toBeUndefined(); // rewritten meanwhile (a grant, a renewal): look again
+    expect(looks.decide('b', { ...idle, used: 1 }, 5)).toBe(5);
+    expect(looks.decide('c', idle, 5)).toBeUndefined();
+    expect(looks.decide('c', idle, undefined)).toBeUndefined(); // busy or not idle now: forgotten
+    expect(looks.decide('c', idle, 5)).toBeUndefined(); // so this is a first look again
   });
 });

@@ -65,3 +65,30 @@ export class SweepPass {
       .finally(() => (this.#running = false));
   }
 }
+
+/** How many first looks are remembered (a record forgotten is looked at twice again later). */
+const MAX_SEEN = 10_000;
+
+/**
+ * Two looks before a delete. "Unused for `SWEEP_IDLE_MS`" is read on the SWEEPER's wall clock, and a tab's
+ * clock can jump minutes ahead: it would then take a record just granted (Web Locks ledger) or just renewed
+ * (a lease whose holder it sees as expired) for idle, and delete the record of a lock held at that moment,
+ * so the holder's fenced writes are refused (`npm run chaos`, 20,000 steps, seed 3066229778, on both
+ * backends). So a record is deleted only when a later pass finds it exactly as an earlier pass left it:
+ * any grant or renewal in between rewrites it, whatever the clocks say. Idle records go in two passes.
+ */
+export class TwoLooks {
+  readonly #seen = new Map<string, string>();
+
+  /** `floor`: what `sweepable` said of `stored` now. Returns it only on the second, unchanged look. */
+  decide(name: string, stored: unknown, floor: number | undefined): number | undefined {
+    const record = floor === undefined ? undefined : JSON.stringify(stored);
+    const before = this.#seen.get(name);
+    this.#seen.delete(name);
+    if (record === undefined) return undefined;
+    if (before === record) return floor;
+    this.#seen.set(name, record);
+    if (this.#seen.size > MAX_SEEN) this.#seen.delete(this.#seen.keys().next().value!);
+    return undefined;
+  }
+}

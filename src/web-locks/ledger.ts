@@ -21,16 +21,13 @@
  * starts a new record above the high-water mark the sweep raised). Either way no live guard's
  * generation is deleted, and no generation repeats.
  *
- * Two looks, because "used recently" is read on THIS tab's wall clock: a sweeper whose clock jumped
- * minutes ahead took a record written by a grant just after its `query()` for idle, and deleted the
- * record of a lock held at that moment, so the holder's fenced writes were refused (`npm run chaos`,
- * 20,000 steps, seed 3066229778: "no stored record right after a grant"). So a record is deleted only
- * when a later pass finds it exactly as an earlier pass left it (idle, free): any grant in between
- * rewrites it (its `used`), whatever the clocks say, and a grant after the second `query()` rewrites it
- * before the sweep's transaction reads it (ordered as above). Idle records go in two passes, not one.
+ * Two looks (lease/sweep.ts `TwoLooks`), because "used recently" is read on THIS tab's wall clock: a
+ * sweeper whose clock jumped ahead took a record written by a grant just after its `query()` for idle.
+ * A grant after the second `query()` rewrites the record before the sweep's transaction reads it
+ * (ordered as above), so that look sees it changed.
  */
 import type { LockMode } from '../core/types.js';
-import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable } from '../lease/sweep.js';
+import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable, TwoLooks } from '../lease/sweep.js';
 import { IndexedDbLeaseStore } from '../stores/indexeddb/store.js';
 import { recordGrant } from './grant-rule.js';
 import type { BrowserLocks } from './support.js';
@@ -45,33 +42,15 @@ export interface Ledger {
   close(): void;
 }
 
-/** How many first looks a ledger remembers (a record forgotten is only looked at twice later). */
-const MAX_SEEN = 10_000;
-
 export function openLedger(database: string, openTimeout: number, locks: BrowserLocks): Ledger {
   const store = new IndexedDbLeaseStore(database, openTimeout);
   const pass = new SweepPass();
-  /** Records found idle and free by an earlier pass, as they were then (name → the record's JSON). */
-  const seen = new Map<string, string>();
+  const looks = new TwoLooks();
   const sweepBatch = async (from: string | undefined) => {
     const { held = [], pending = [] } = await locks.query();
     const busy = new Set([...held, ...pending].map((lock) => lock.name));
     const now = Date.now();
-    return store.sweep(
-      (stored, name) => {
-        const floor = busy.has(name) ? undefined : sweepable(stored, now, SWEEP_IDLE_MS);
-        const record = floor === undefined ? undefined : JSON.stringify(stored);
-        const before = seen.get(name);
-        seen.delete(name);
-        if (record === undefined) return undefined;
-        if (before === record) return floor; // the second look: unchanged since the first
-        seen.set(name, record);
-        if (seen.size > MAX_SEEN) seen.delete(seen.keys().next().value!);
-        return undefined;
-      },
-      from,
-      SWEEP_BATCH,
-    );
+    return store.sweep((stored, name) => looks.decide(name, stored, busy.has(name) ? undefined : sweepable(stored, now, SWEEP_IDLE_MS)), from, SWEEP_BATCH);
   };
   return {
     ready: async () => {

@@ -143,6 +143,8 @@ describe('issue 11: lease records', () => {
     for (let t = 0; t < 40_000; t += 500) await step(500, a);
     expect(await keys()).toContain('w.later'); // idle since 30 s, but passes are SWEEP_EVERY_MS apart
     for (let t = 40_000; t < SWEEP_EVERY_MS + 5000; t += 500) await step(500, a);
+    expect(await keys()).toContain('w.later'); // the first pass only looked (sweep.ts TwoLooks)
+    for (let t = SWEEP_EVERY_MS + 5000; t < 2 * SWEEP_EVERY_MS + 10_000; t += 500) await step(500, a);
     expect(live.signal.aborted).toBe(false);
     expect((await keys()).sort()).toEqual(['w.held', 'w.live', 'w.recent', 'w.waited']);
     expect(await read<number>('meta', 'floor')).toBeGreaterThanOrEqual(old(299));
