@@ -19,7 +19,8 @@
 // everything: the Web Locks ledger sweeps in two looks, a release in flight at a bfcache pagehide is given
 // up cleanly; crosslock/backup +3.5 kB when its `manager` option made it run its own LeaderElection (an app
 // that uses crosslock/leader already pays that once); and the service's second review, +250 B: staleness read afresh at every call, guarded
-// bind(), host-thrown service errors wrapped). They are
+// bind(), host-thrown service errors wrapped); then +100 B with the lease backend, its sweep in two looks
+// too). They are
 // NOT the targets of issue 7 (core at load ≤ 2 kB, with the IndexedDB fallback ≤ 5 kB), which the
 // README's Performance section compares with, and which this contract does not meet today.
 const lazyChunksExternal = {
@@ -36,8 +37,8 @@ const withFallback = { ...core, 'dist/indexeddb.js': '{ IndexedDbLockManager }' 
 export default [
   { name: 'core at load: contract + WebLockManager + platformDefault', import: core, modifyEsbuildConfig: atLoad, gzip: true, limit: '4220 B' },
   { name: 'core at load (brotli)', import: core, modifyEsbuildConfig: atLoad, brotli: true, limit: '3870 B' },
-  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '11780 B' },
-  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '10760 B' },
+  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '11880 B' },
+  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '10860 B' },
   { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '13350 B' },
   { name: 'crosslock/memory: MemoryLockManager', import: { 'dist/memory.js': '{ MemoryLockManager }' }, gzip: true, limit: '3520 B' },
   { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3800 B' },
