@@ -68,7 +68,8 @@ export class FileBackupTarget implements BackupTarget {
       throw error;
     }
     await this.#syncDir();
-    for (const name of (await this.#archived()).slice(0, Math.max(0, (await this.#archived()).length - keep))) await unlink(join(this.dir, name)).catch(() => {});
+    const archived = await this.#archived();
+    for (const name of archived.slice(0, Math.max(0, archived.length - keep))) await unlink(join(this.dir, name)).catch(() => {});
   }
 
   close(): void {}
