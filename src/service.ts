@@ -1,6 +1,8 @@
 /** `crosslock/service`: one host per origin for an object every tab and worker calls (comlink), with epochs. */
-export { connect, DEFAULT_CALL_TIMEOUT_MS, ServiceClient, ServiceEvent, type ConnectOptions, type HostInfo } from './service/client.js';
+export { connect, ServiceClient } from './service/client.js';
+export { DEFAULT_CALL_TIMEOUT_MS, ServiceEvent, type ConnectOptions, type HostInfo } from './service/connect-options.js';
 export { ServiceClosedError, ServiceGoneError, ServiceTimeoutError } from './service/errors.js';
-export { HostEvent, serve, ServiceHost, type HostContext, type Implementation, type ServeOptions } from './service/host.js';
+export { serve, ServiceHost } from './service/host.js';
+export { HostEvent, type HostContext, type Implementation, type ServeOptions } from './service/hosting.js';
 export type { HostWhere } from './service/messages.js';
 export type { TransportMode } from './service/transport.js';

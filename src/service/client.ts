@@ -19,7 +19,7 @@
  * Constants: `timeout` defaults to 30 s per call, and must be finite: far above a healthy call (a round trip
  * is well under a millisecond; a wallet's signing takes seconds), yet no caller is ever left without an answer.
  */
-import { createEndpoint, releaseProxy, wrap, type Remote } from 'comlink';
+import { wrap, type Remote } from 'comlink';
 import { InvalidOptionError, UnsupportedError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 import { checkObject, msOption, must } from '../core/options.js';
@@ -29,49 +29,13 @@ import { scopedBus, type Bus } from '../leader/bus.js';
 import { CallTable, type Call } from './calls.js';
 import { ClientEndpoint } from './endpoint.js';
 import { ServiceClosedError, ServiceGoneError, ServiceTimeoutError } from './errors.js';
-import { checkHosting, serve, type Implementation, type ServiceHost } from './host.js';
-import { aliveLock, channelName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
+import { DEFAULT_CALL_TIMEOUT_MS, ServiceEvent, type ConnectOptions, type HostInfo } from './connect-options.js';
+import { serve, type ServiceHost } from './host.js';
+import { checkHosting, type Implementation } from './hosting.js';
+import { aliveLock, channelName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type ServiceMessage } from './messages.js';
 import { chooseTransport, type TransportMode } from './transport.js';
-import { MADE_UP, toWire, useTypedErrors } from './wire-errors.js';
-
-export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
-
-export interface ConnectOptions<T> {
-  /** The lock manager hosts are elected on and watched through (same backend and prefix as the host). */
-  manager: LockManager | PromiseLike<LockManager>;
-  /** Makes (or finds) the SharedWorker that calls `serve()`, e.g. `() => new SharedWorker(url, { type: 'module' })`. */
-  worker?: () => { readonly port: MessagePort };
-  /** Where there is no SharedWorker: this page hosts the service itself when elected (the object, or a factory). */
-  fallback?: Implementation<T>;
-  /** `'auto'` (default): the SharedWorker where it exists, the channel otherwise; the others force one. */
-  mode?: TransportMode;
-  /** Per call, ms (default 30,000): every call ends by then. */
-  timeout?: number;
-  /** Closes the client (as `close()`). */
-  signal?: AbortSignal;
-  /** For the fallback host's election (crosslock/leader). */
-  staleAfterMs?: number;
-  heartbeatMs?: number;
-}
-
-/** Who hosts the service for this client. */
-export interface HostInfo {
-  readonly epoch: number;
-  readonly where: HostWhere;
-  /** That host's start of serving. */
-  readonly hostId: string;
-}
-
-/** `'host'`: the client follows a new host (`host`). `'gone'`: the host it followed went away (`error`). */
-export class ServiceEvent extends Event {
-  constructor(
-    type: 'host' | 'gone',
-    readonly host: HostInfo | null,
-    readonly error?: ServiceGoneError,
-  ) {
-    super(type);
-  }
-}
+import { guarded, thrown } from './remote.js';
+import { useTypedErrors } from './wire-errors.js';
 
 /** The typed listeners (declaration merging: no code). */
 export interface ServiceClient<T> {
@@ -414,34 +378,4 @@ export class ServiceClient<T> extends EventTarget {
     if (stale && stale.epoch < this.#gone) return this.#lose(stale.hostId, stale.epoch, 'a newer host has been and gone', false);
     if (!this.#following && !this.#closer.signal.aborted && (this.#calls.hasQueued() || this.#waiters.size > 0)) this.#connect();
   }
-}
-
-/** comlink's answer for call `id` that throws `error`, through the handler of made-up errors (wire-errors.ts). */
-function thrown(id: string, error: Error): ComlinkMessage {
-  return { id, type: 'HANDLER', name: MADE_UP, value: toWire(error) };
-}
-
-/**
- * The remote, with comlink's own escape hatches closed at every depth: `releaseProxy` would drop every
- * pending call's resolver (they would never settle: use `close()`, which it now calls), and
- * `createEndpoint` would give a raw port that escapes epochs and timeouts.
- */
-function guarded<R>(remote: R, close: () => void): R {
-  const wrapProxy = (target: unknown, root: boolean): unknown =>
-    new Proxy(target as object, {
-      get(t, prop) {
-        if (prop === releaseProxy) return close;
-        if (prop === createEndpoint) return () => Promise.reject(new UnsupportedError('createEndpoint is not supported by crosslock/service: a raw port escapes epochs and timeouts'));
-        // The root is not a promise (comlink would hand out its raw proxy through `then`).
-        if (prop === 'then') return root ? undefined : Reflect.get(t, prop);
-        const value = Reflect.get(t, prop) as unknown;
-        return typeof value === 'function' ? wrapProxy(value, false) : value;
-      },
-      // `remote.method.bind(x)` (comlink answers it with a raw proxy) and calls: what comes back stays guarded.
-      apply(t, thisArg, args) {
-        const value = Reflect.apply(t as (...a: unknown[]) => unknown, thisArg, args);
-        return typeof value === 'function' ? wrapProxy(value, false) : value;
-      },
-    });
-  return wrapProxy(remote, true) as R;
 }

@@ -32,53 +32,17 @@
 import { expose } from 'comlink';
 import { UnsupportedError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
-import { checkObject, msOption, must } from '../core/options.js';
+import { checkObject, must } from '../core/options.js';
 import { randomId } from '../core/random.js';
 import type { LockGuard, LockManager } from '../core/types.js';
 import { scopedBus, type Bus } from '../leader/bus.js';
-import { DEFAULT_STALE_AFTER_MS, LeaderElection } from '../leader/election.js';
+import { LeaderElection } from '../leader/election.js';
 import type { Leadership } from '../leader/leadership.js';
 import { HostEndpoint } from './endpoint.js';
 import { ServiceClosedError } from './errors.js';
 import { aliveLock, channelName, hostLock, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
+import { checkHosting, HostEvent, whereAmI, type HostContext, type Implementation, type ServeOptions } from './hosting.js';
 import { toWire, useTypedErrors } from './wire-errors.js';
-
-/** What a host knows of the start it serves, given to an implementation factory. */
-export interface HostContext {
-  readonly service: string;
-  readonly epoch: number;
-  readonly where: HostWhere;
-  /** This start of serving (new each time, even in the same epoch). */
-  readonly hostId: string;
-  /** Aborted when this host stops serving this start (the leadership ended, or its alive lock was lost). */
-  readonly signal: AbortSignal;
-  /** The leadership's lock guard: fence the service's writes with it (`FencedStore`). */
-  readonly guard: LockGuard;
-}
-
-/** The object served, or a function making it once per start (it gets the start's `HostContext`). */
-export type Implementation<T> = T | ((host: HostContext) => T | PromiseLike<T>);
-
-export interface ServeOptions {
-  /** The lock manager hosts are elected on (clients must use the same backend and prefix). A promise is awaited. */
-  manager: LockManager | PromiseLike<LockManager>;
-  /** Stops hosting (as `close()`). */
-  signal?: AbortSignal;
-  /** Passed to the election (crosslock/leader): how long a frozen host keeps its epoch on Web Locks. */
-  staleAfterMs?: number;
-  heartbeatMs?: number;
-}
-
-/** `'host'`: this host started serving (`context`), or stopped (`null`). `'error'`: the implementation factory (or the manager) failed, and hosting stopped. */
-export class HostEvent extends Event {
-  constructor(
-    type: 'host' | 'error',
-    readonly context: HostContext | null,
-    readonly error?: unknown,
-  ) {
-    super(type);
-  }
-}
 
 /** The typed listeners (declaration merging: no code). */
 export interface ServiceHost {
@@ -111,16 +75,6 @@ type Reply = (message: HostMessage, transfer?: Transferable[]) => void;
 /** Hosts `implementation` as service `name`; see the module comment. */
 export function serve<T extends object>(name: string, implementation: Implementation<T>, options: ServeOptions): ServiceHost {
   return new ServiceHost(name, implementation as Implementation<object>, options);
-}
-
-/** Checks what `serve()` and `connect()` share: the manager (or a promise of one) and the election's options. */
-export function checkHosting(o: Record<string, unknown>, call: string): { manager: ServeOptions['manager']; election: { staleAfterMs?: number; heartbeatMs?: number } } {
-  const m = o.manager as { lock?: unknown; then?: unknown } | undefined;
-  if (typeof m?.lock !== 'function' && typeof m?.then !== 'function') throw new UnsupportedError(`${call} needs \`manager\`: a crosslock LockManager, or a promise of one`);
-  const election: { staleAfterMs?: number; heartbeatMs?: number } = {};
-  if (o.staleAfterMs !== undefined) election.staleAfterMs = msOption('staleAfterMs', o.staleAfterMs, DEFAULT_STALE_AFTER_MS);
-  if (o.heartbeatMs !== undefined) election.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, 1000, (election.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) / 4);
-  return { manager: o.manager as ServeOptions['manager'], election };
 }
 
 export class ServiceHost extends EventTarget {
@@ -338,12 +292,4 @@ function attempt(post: () => void): void {
   } catch {
     // nothing to tell any more
   }
-}
-
-/** Where this realm is: a SharedWorker, a dedicated worker, or a page (or Node: 'page', the main realm). */
-function whereAmI(): HostWhere {
-  const g = globalThis as { SharedWorkerGlobalScope?: { prototype: object }; WorkerGlobalScope?: { prototype: object } };
-  if (g.SharedWorkerGlobalScope && globalThis instanceof (g.SharedWorkerGlobalScope as unknown as new () => object)) return 'shared-worker';
-  if (g.WorkerGlobalScope && globalThis instanceof (g.WorkerGlobalScope as unknown as new () => object)) return 'worker';
-  return 'page';
 }
