@@ -1,6 +1,7 @@
 /**
  * Library build (`vite build`): one ESM file per entry point (`crosslock`, `crosslock/memory`,
- * `crosslock/indexeddb`, `crosslock/fenced`, `crosslock/leader`, `crosslock/service`, `crosslock/backup`) plus shared chunks, no dependencies bundled (`idb`; the peer `comlink`). Declarations come from
+ * `crosslock/indexeddb`, `crosslock/fenced`, `crosslock/leader`, `crosslock/service`, `crosslock/backup`, `crosslock/backup/file`, `crosslock/redis`) plus shared chunks, no
+ * dependencies bundled (`idb`; the peers `comlink` and `redis`, which crosslock/redis never imports). Declarations come from
  * `tsc -p tsconfig.build.json` (vite-plugin-dts needs TypeScript's JS API, which TypeScript 7 lacks).
  *
  * The dev server (`vite`) serves the repository root: e2e pages under /e2e/pages/ import /src/ directly.
@@ -29,11 +30,11 @@ const library = defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts', leader: 'src/leader.ts', service: 'src/service.ts', backup: 'src/backup.ts', 'backup-file': 'src/backup-file.ts' },
+      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts', leader: 'src/leader.ts', service: 'src/service.ts', backup: 'src/backup.ts', 'backup-file': 'src/backup-file.ts', redis: 'src/redis.ts' },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },
     // Dependencies stay imports: the app's bundler dedupes them (Vite 8 names this rolldownOptions).
-    rolldownOptions: { external: ['idb', 'comlink', /^node:/] },
+    rolldownOptions: { external: ['idb', 'comlink', 'redis', /^node:/] },
   },
 });

@@ -4,7 +4,7 @@
  * (the sync election's staleAfterMs, default 10,000), `?service=tab` (the wallet service hosted by an
  * elected tab, as where SharedWorker is missing, instead of a SharedWorker).
  */
-import { platformDefault, type BackendName } from '../src/index.js';
+import { platformDefault, type PlatformBackendName } from '../src/index.js';
 import { FencedStore } from '../src/fenced.js';
 import { connect, type HostInfo } from '../src/service.js';
 import { WalletService, type WalletState } from './wallet-service.js';
@@ -16,7 +16,7 @@ import { Timeline } from './timeline.js';
 
 const params = new URLSearchParams(location.search);
 const walletName = params.get('wallet') ?? 'demo-wallet';
-const forced = ({ web: 'web-locks', idb: 'indexeddb', memory: 'memory' } as Record<string, BackendName>)[params.get('backend') ?? ''];
+const forced = ({ web: 'web-locks', idb: 'indexeddb', memory: 'memory' } as Record<string, PlatformBackendName>)[params.get('backend') ?? ''];
 const period = Math.max(500, Number(params.get('period')) || 4000);
 const staleAfterMs = Math.max(1000, Number(params.get('stale')) || 10_000);
 const tab = `tab-${Math.random().toString(36).slice(2, 6)}`;

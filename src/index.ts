@@ -33,4 +33,4 @@ export {
 } from './core/errors.js';
 export { MAX_NAME_BYTES } from './core/names.js';
 export { WebLockManager, type WebLockManagerOptions, type WebLockOptions } from './web-locks/manager.js';
-export { platformDefault, type PlatformDefaultOptions, type PlatformSelection } from './platform.js';
+export { platformDefault, type PlatformBackendName, type PlatformDefaultOptions, type PlatformSelection } from './platform.js';

@@ -16,11 +16,14 @@ import type { BackendName, LockManager, LockScope } from './core/types.js';
 import type { IndexedDbLockManagerOptions } from './stores/indexeddb/manager.js';
 import { WebLockManager } from './web-locks/manager.js';
 
+/** The backends `platformDefault()` can pick: the browser's (Redis is Node's, made with its client). */
+export type PlatformBackendName = Exclude<BackendName, 'redis'>;
+
 export interface PlatformDefaultOptions {
   /** Namespace for every name: `<prefix>.<name>`, e.g. a wallet fingerprint. Default: none. */
   prefix?: string;
   /** `'auto'` (default) detects; a backend name forces that backend (or throws `UnsupportedError`). */
-  backend?: BackendName | 'auto';
+  backend?: PlatformBackendName | 'auto';
   /** Throw `UnsupportedError` rather than fall back to a manager that only excludes within this tab. Default false. */
   requireOrigin?: boolean;
   /**

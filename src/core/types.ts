@@ -9,14 +9,15 @@
 export type LockMode = 'exclusive' | 'shared';
 
 /** Which backend a manager is. */
-export type BackendName = 'memory' | 'web-locks' | 'indexeddb';
+export type BackendName = 'memory' | 'web-locks' | 'indexeddb' | 'redis';
 
 /**
  * What a manager enforces exclusion across.
  * - `'realm'`: one JavaScript realm (one tab, one worker, one Node process). Other tabs are NOT excluded.
  * - `'origin'`: every tab, worker and SharedWorker of one origin in one browser profile.
+ * - `'cluster'`: every process, on any host, that shares the lock server (`crosslock/redis`: one Redis).
  */
-export type LockScope = 'realm' | 'origin';
+export type LockScope = 'realm' | 'origin' | 'cluster';
 
 export interface LockOptions {
   /**

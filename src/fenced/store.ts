@@ -18,11 +18,11 @@
  * would not be exclusive, and shared grants do not move the generation.
  */
 import { InvalidOptionError, StaleLockError, describe } from '../core/errors.js';
-import { fenceOf } from '../core/manager.js';
 import { checkObject, databaseOption, DEFAULT_OPEN_TIMEOUT_MS, msOption } from '../core/options.js';
 import type { LockGuard } from '../core/types.js';
 import { Connection, FENCED_STORE, STORE } from '../stores/indexeddb/connection.js';
 import { within } from '../stores/indexeddb/within.js';
+import { fencedGuard } from './guard.js';
 import { staleness } from './stale.js';
 
 export interface FencedStoreOptions {
@@ -100,17 +100,7 @@ export class FencedStore<T = unknown> {
 
   async #write(guard: LockGuard, changes: Array<[string, { value: T } | undefined]>): Promise<void> {
     const ids = changes.map(([key]) => this.#key(key));
-    const fenced = fenceOf(guard);
-    if (!fenced) {
-      throw new InvalidOptionError('guard', 'FencedStore needs a checked guard (not unchecked) from a WebLockManager or IndexedDbLockManager');
-    }
-    const { fence, generation } = fenced;
-    if (guard.mode !== 'exclusive') throw new InvalidOptionError('guard', 'fenced writes need an exclusive guard (a shared lock has several holders at once)');
-    if (fence.database !== this.database) {
-      throw new InvalidOptionError('guard', `its lock's records live in database "${fence.database}", this store in "${this.database}"`);
-    }
-    if (guard.released) throw new StaleLockError(fence.name, generation, undefined, 'the guard was released');
-    if (guard.signal.aborted) throw new StaleLockError(fence.name, generation, undefined, `the lock was lost (${(guard.signal.reason as Error).message})`);
+    const { fence, generation } = fencedGuard(guard, this.database, 'a WebLockManager or IndexedDbLockManager');
     await within(this.#db, [STORE, FENCED_STORE], 'readwrite', async (tx) => {
       const stale = staleness(await tx.objectStore(STORE).get(fence.name), Date.now(), generation, fence.token);
       if (stale) throw new StaleLockError(fence.name, generation, stale.current, stale.reason);

@@ -1,6 +1,6 @@
 /**
  * `LeaseLockManager`: the contract over lease records, in any store that can run a pure rule
- * atomically (`LeaseStore`: IndexedDB today, Redis next). It knows no store: the rule is `decide()`,
+ * atomically (`LeaseStore`: IndexedDB, Redis). It knows no store: the rule is `decide()`,
  * the record `record.ts`, and the store, bus, heartbeat, clock and page lifecycle are handed in.
  *
  * Protocol (the grant order is `decide()`'s; its module comment states it):
@@ -55,6 +55,8 @@ export interface LeaseEnvironment {
   readonly heartbeat: Heartbeat;
   readonly clock: Clock;
   readonly lifecycle: Lifecycle | undefined;
+  /** Store failures a waiting request outlives (retrying) rather than fails with; see `WaitingHooks.transient`. */
+  readonly transient?: (error: unknown) => boolean;
 }
 
 export abstract class LeaseLockManager extends BaseLockManager {
@@ -66,6 +68,8 @@ export abstract class LeaseLockManager extends BaseLockManager {
   readonly #dead = new Map<string, number>();
   /** Releases in flight: token → name (announced dead if the page enters the back/forward cache meanwhile). */
   readonly #releasing = new Map<string, string>();
+  /** The release updates in flight, for `query()` to wait for. */
+  readonly #inFlight = new Set<Promise<Decision>>();
   /** Tokens of releases in flight that a pagehide into the back/forward cache gave up. */
   readonly #givenUp = new Set<string>();
   #unsubscribe: Array<() => void> | undefined;
@@ -95,6 +99,7 @@ export abstract class LeaseLockManager extends BaseLockManager {
       grant: (name, waiter, from, generation) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost),
       settings,
       onBusy: () => this.#tickWhileBusy(),
+      ...(env.transient ? { transient: env.transient } : {}),
     });
   }
 
@@ -110,6 +115,9 @@ export abstract class LeaseLockManager extends BaseLockManager {
   }
 
   protected async snapshot(): Promise<LockSnapshot> {
+    // A snapshot shows every release this manager started before it (an abandoned wait, a release):
+    // IndexedDB runs transactions in creation order anyway, Redis does not order two updates in flight.
+    await Promise.allSettled([...this.#inFlight]);
     const rows = await this.#env.store.active();
     const now = this.#env.clock.now();
     const dead = this.#deadTokens();
@@ -142,6 +150,8 @@ export abstract class LeaseLockManager extends BaseLockManager {
     this.#unlisten = undefined;
     this.#env.bus?.close();
     await this.#waiting.drained();
+    // The releases of the guards and waiters just given up: close() resolves once they are in the store.
+    await Promise.allSettled([...this.#inFlight]);
     this.#env.store.close();
   }
 
@@ -155,7 +165,7 @@ export abstract class LeaseLockManager extends BaseLockManager {
     const dead = this.#deadTokens();
     const base = { lease: this.settings.leaseMs, owner: this.clientId, dead };
     const decisions = await store.update(
-      items.map(([name, token, mode, intent]) => [name, (stored: unknown, floor: number) => decide(stored, { ...base, token, mode, intent, floor, now: clock.now() })]),
+      items.map(([name, token, mode, intent]) => [name, (stored: unknown, floor: number, now?: number) => decide(stored, { ...base, token, mode, intent, floor, now: now ?? clock.now() })]),
     );
     decisions.forEach((d, i) => {
       if (d.corrupt) this.warn('record-repaired', items[i]![0], 'its lease record was not valid and was replaced by a free one (generation raised)');
@@ -167,14 +177,17 @@ export abstract class LeaseLockManager extends BaseLockManager {
   async #release(name: string, token: string, mode: LockMode): Promise<void> {
     this.#releasing.set(token, name);
     let decision: Decision;
+    const running = this.#run(name, token, mode, 'release');
+    this.#inFlight.add(running);
     try {
-      decision = await this.#run(name, token, mode, 'release');
+      decision = await running;
     } catch (error) {
       // Given up at a pagehide into the back/forward cache while this was in flight (#onHide): done.
       if (this.#givenUp.delete(token)) return;
       throw error;
     } finally {
       this.#releasing.delete(token);
+      this.#inFlight.delete(running);
     }
     this.#givenUp.delete(token);
     const granted = decision.promoted.map(({ token, expires, lease }) => ({ token, expires, lease }));

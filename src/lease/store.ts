@@ -20,8 +20,12 @@ import type { LeaseMessage } from './messages.js';
  * A pure rule: the stored value (`undefined` when there is none) and the store's generation
  * high-water mark in, what to answer and what to write (`null`: nothing) out. It may throw (a
  * `StorageError('version')` for a newer record): the store then writes nothing and rejects with it.
+ * `now`: the store's own time (wall-clock ms) read in the same atomic step, for stores shared by hosts
+ * whose clocks differ (Redis `TIME`); `undefined` where every party reads one machine's clock (IndexedDB).
+ * A store may call a rule more than once (an optimistic store retries when the record changed under
+ * it); only the last call's result is written and returned.
  */
-export type Rule<R> = (stored: unknown, floor: number) => R;
+export type Rule<R> = (stored: unknown, floor: number, now?: number) => R;
 
 export interface RuleResult {
   readonly write: LeaseRecord | null;

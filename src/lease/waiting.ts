@@ -60,6 +60,12 @@ export interface WaitingHooks {
   readonly settings: Pick<LeaseSettings, 'retryMs' | 'renewMs'>;
   /** The number of waiters changed. */
   onBusy(): void;
+  /**
+   * Whether a failed attempt is worth retrying (a store whose server may come back: Redis unreachable).
+   * Then the waiter keeps waiting, retrying on its backoff, until it is granted, gives up or times out;
+   * otherwise it is rejected with the error. Absent: never (IndexedDB's failures do not heal by waiting).
+   */
+  transient?(error: unknown): boolean;
 }
 
 export class Waiting {
@@ -165,7 +171,10 @@ export class Waiting {
         // An attempt in flight at a pagehide into the back/forward cache is aborted with the page's
         // transactions (connection.ts): not the waiter's failure, it rejoins under its new token.
         if (!entry.done && entry.token !== token) this.hooks.abandon(name, token, entry.mode);
-        else if (!entry.done) {
+        else if (!entry.done && this.hooks.transient?.(error)) {
+          await this.#sleep(name, backoff);
+          backoff = Math.min(backoff * 2, renewMs);
+        } else if (!entry.done) {
           this.#remove(name, entry);
           entry.reject(error);
         }

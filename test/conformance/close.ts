@@ -10,8 +10,9 @@ export function closeCases(t: TestContext): void {
       await holder.lock('x', { timeout: Infinity });
       const waiter = locks.lock('x', { timeout: Infinity });
       await untilPending(holder, 'x', 1);
-      await locks.close();
-      await rejectsWith(waiter, 'ManagerClosedError');
+      const rejected = rejectsWith(waiter, 'ManagerClosedError');
+      await locks.close(); // resolves once the waiter's place is out of the store, so after the rejection
+      await rejected;
       await rejectsWith(locks.lock('y', { timeout: Infinity }), 'ManagerClosedError');
       await rejectsWith(locks.tryLock('y'), 'ManagerClosedError');
       await rejectsWith(locks.withLock('y', { timeout: 0 }, () => 1), 'ManagerClosedError');

@@ -14,10 +14,15 @@ const script = join(import.meta.dirname, '../../tools/setup/main.mjs');
 const empty = mkdtempSync(join(tmpdir(), 'crosslock-setup-'));
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
+const REDIS_URL = 'redis://127.0.0.1:1';
+
+/** `lines`: what it said of Chromium; `redis`: of Redis (given as CROSSLOCK_REDIS_URL unless a test says otherwise). */
 function setup(env: Record<string, string>) {
   // Only what is given: no PATH to a system Chromium, no Playwright download, no CROSSLOCK_* from outside.
-  const result = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { HOME: empty, PLAYWRIGHT_BROWSERS_PATH: empty, PATH: empty, ...env } });
-  return { status: result.status, lines: `${result.stdout}${result.stderr}`.split('\n').filter(Boolean) };
+  const result = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { HOME: empty, PLAYWRIGHT_BROWSERS_PATH: empty, PATH: empty, CROSSLOCK_REDIS_URL: REDIS_URL, ...env } });
+  const all = `${result.stdout}${result.stderr}`.split('\n').filter(Boolean);
+  const redis = all.filter((line) => /redis/i.test(line));
+  return { status: result.status, lines: all.filter((line) => !redis.includes(line)), redis };
 }
 
 describe('the setup step as a process', () => {
@@ -51,5 +56,23 @@ describe('the setup step as a process', () => {
     const { status, lines } = setup({ CROSSLOCK_CHROMIUM: join(empty, 'no-such-chrome') });
     expect(status).toBe(1);
     expect(lines).toEqual([`setup: CROSSLOCK_CHROMIUM=${join(empty, 'no-such-chrome')} does not exist; point it at /path/to/chrome, or unset it.`]);
+  });
+
+  it('uses CROSSLOCK_REDIS_URL as given (the Redis tests check it), without looking for a redis-server', () => {
+    const { redis } = setup({ CROSSLOCK_NO_INSTALL: '1' });
+    expect(redis).toEqual([`setup: Redis at ${REDIS_URL} (from CROSSLOCK_REDIS_URL; the tests that use it check it)`]);
+  });
+
+  it('finds a redis-server on PATH and checks that it runs; with none and CROSSLOCK_NO_INSTALL=1, one line naming what to install', () => {
+    const bin = mkdtempSync(join(empty, 'redis-'));
+    writeFileSync(join(bin, 'redis-server'), '#!/bin/sh\necho "Redis server v=9.9.9"\n');
+    chmodSync(join(bin, 'redis-server'), 0o755);
+    const found = setup({ PATH: bin, CROSSLOCK_NO_INSTALL: '1', CROSSLOCK_REDIS_URL: '' });
+    expect(found.redis).toEqual([expect.stringMatching(new RegExp(`^setup: Redis server v=9\\.9\\.9 at ${bin}/redis-server \\(found in \\d+\\.\\d s\\)$`))]);
+    const missing = setup({ CROSSLOCK_NO_INSTALL: '1', CROSSLOCK_REDIS_URL: '' });
+    expect(missing.status).toBe(1);
+    expect(missing.redis).toHaveLength(1);
+    expect(missing.redis[0]).toMatch(/^setup: no Redis found and CROSSLOCK_NO_INSTALL=1 is set: run `(sudo )?apt-get install -y redis-server`|brew install redis-server|install Redis/);
+    expect(missing.redis[0]).toContain('CROSSLOCK_REDIS_URL=redis://127.0.0.1:6379');
   });
 });

@@ -17,5 +17,21 @@ export const CHROMIUM = {
   playwright: 'chromium',
 };
 
+/**
+ * The Redis tests (`npm run test:redis`) start a throwaway `redis-server` of their own (tools/redis.ts),
+ * or use the server at CROSSLOCK_REDIS_URL as it is.
+ * @type {import('./plan.mjs').Dependency}
+ */
+export const REDIS = {
+  name: 'Redis',
+  env: 'CROSSLOCK_REDIS_URL',
+  envKind: 'url',
+  example: 'redis://127.0.0.1:6379',
+  commands: ['redis-server'],
+  fixedPaths: ['/opt/homebrew/bin/redis-server'],
+  aptPackage: 'redis-server',
+  playwright: undefined,
+};
+
 /** Every dependency the setup step checks, in order. */
-export const DEPENDENCIES = [CHROMIUM];
+export const DEPENDENCIES = [CHROMIUM, REDIS];

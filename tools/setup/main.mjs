@@ -39,6 +39,7 @@ function ensure(dep) {
   const plan = planSetup(dep, probe(dep));
   if (plan.kind === 'stop') return { ok: false, text: plan.line };
   if (plan.kind === 'use') {
+    if (plan.source === 'env' && dep.envKind === 'url') return { ok: true, text: `setup: ${dep.name} at ${plan.path} (from ${dep.env}; the tests that use it check it)` };
     const version = versionOf(plan.path);
     if (version === undefined) return { ok: false, text: `setup: ${plan.path} (${plan.source === 'env' ? dep.env : 'found'}) does not run: \`${plan.path} --version\` failed; reinstall ${dep.name} or set ${dep.env}.` };
     return { ok: true, text: `setup: ${version} at ${plan.path} (${plan.source === 'env' ? `from ${dep.env}` : 'found'} in ${seconds(performance.now() - began)})` };

@@ -1,0 +1,93 @@
+/**
+ * The Redis client crosslock talks through, and every command it sends.
+ *
+ * Client: node-redis (`redis` on npm, v5 or later), a peer dependency the app creates and connects
+ * (`createClient({ url })`): it is the client Redis maintains, typed in TypeScript, with per-command
+ * timeouts (`sendCommand(args, { timeout })`) and automatic re-subscription after a reconnect. ioredis
+ * would do the job too, but is in maintenance; supporting both would double the test matrix for nothing.
+ * crosslock uses only `sendCommand`, `isReady` and `duplicate()` (for pub/sub, which needs a connection
+ * of its own), described structurally below: the package is never imported, so it is never bundled.
+ *
+ * INVARIANT: no command hangs. A command is refused at once (`StorageError('unavailable')`) while the
+ * client is not connected (node-redis would otherwise queue it until a reconnect, for ever), and one
+ * that gets no answer within `timeoutMs` rejects with `StorageError('unavailable')`. A command that timed
+ * out may still have run: every write crosslock sends is a compare-and-set of a lease (see scripts.ts),
+ * so a late one is at worst a lease nobody renews, which lapses like a crashed holder's.
+ */
+import { StorageError } from '../../core/errors.js';
+
+/** The subscriber connection (`client.duplicate()`): connected by crosslock, destroyed on close. */
+export interface RedisSubscriberClient {
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  destroy(): void;
+}
+
+/** What crosslock needs of a node-redis client (`RedisClientType`, connected). */
+export interface RedisClient {
+  readonly isReady: boolean;
+  sendCommand<T = unknown>(args: ReadonlyArray<string>, options?: { timeout?: number }): Promise<T>;
+  duplicate(): RedisSubscriberClient;
+}
+
+/** A Lua script, loaded once per server (`SCRIPT LOAD`) and called by its SHA1. */
+export interface Script {
+  readonly name: string;
+  readonly source: string;
+}
+
+export function isRedisClient(value: unknown): value is RedisClient {
+  const c = value as Partial<RedisClient> | null;
+  return typeof c === 'object' && c !== null && typeof c.sendCommand === 'function' && typeof c.duplicate === 'function' && typeof c.isReady === 'boolean';
+}
+
+export class Commands {
+  /** SHA1 of each script by name, as the server returned it. */
+  readonly #shas = new Map<string, Promise<string>>();
+
+  constructor(
+    readonly client: RedisClient,
+    readonly timeoutMs: number,
+  ) {}
+
+  /** Sends one command; rejects with `StorageError` ('unavailable' when not connected or timed out, else 'failed'). */
+  async send<T>(args: ReadonlyArray<string>, doing: string): Promise<T> {
+    if (!this.client.isReady) throw new StorageError('unavailable', `Redis is not connected: could not ${doing}`);
+    try {
+      return await this.client.sendCommand<T>(args, { timeout: this.timeoutMs });
+    } catch (error) {
+      throw redisError(error, doing);
+    }
+  }
+
+  /** Runs `script` by SHA1, loading it first (and again after a server restart emptied its script cache). */
+  async run<T>(script: Script, keys: readonly string[], args: readonly string[], doing: string): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let sha = this.#shas.get(script.name);
+      if (!sha) {
+        sha = this.send<string>(['SCRIPT', 'LOAD', script.source], `load the ${script.name} script`);
+        this.#shas.set(script.name, sha);
+        sha.catch(() => this.#shas.get(script.name) === sha && this.#shas.delete(script.name));
+      }
+      try {
+        return await this.send<T>(['EVALSHA', await sha, String(keys.length), ...keys, ...args], doing);
+      } catch (error) {
+        const noScript = /NOSCRIPT/.test(String((error as StorageError).cause ?? ''));
+        if (!noScript || attempt > 0) throw error;
+        this.#shas.delete(script.name);
+      }
+    }
+  }
+}
+
+export function redisError(error: unknown, doing: string): StorageError {
+  if (error instanceof StorageError) return error;
+  // node-redis's errors keep the name 'Error': tell them by class. A reply the server sent (ErrorReply,
+  // SimpleError, BlobError) is a failure of the command; anything else (TimeoutError, ClientClosedError,
+  // ClientOfflineError, SocketClosedUnexpectedlyError, ...) means the server could not be reached.
+  const kind = (error as Error | undefined)?.constructor?.name ?? 'Error';
+  const reply = kind === 'ErrorReply' || kind === 'SimpleError' || kind === 'BlobError';
+  const message = (error as Error | undefined)?.message || kind;
+  return new StorageError(reply ? 'failed' : 'unavailable', `Redis failed to ${doing}: ${message}`, { cause: error });
+}

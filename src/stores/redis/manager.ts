@@ -1,0 +1,81 @@
+/**
+ * `RedisLockManager`: the lease protocol (lease/manager.ts, the same code as the IndexedDB backend) over
+ * Redis, for Node processes on one host or many. Scope `'cluster'`: every process sharing the Redis
+ * server and the `database` name excludes every other.
+ *
+ * What differs from IndexedDB is only wiring: the store is `RedisLeaseStore` (read → rule → CAS, with
+ * `now` from Redis `TIME`, so hosts' clocks never meet), the bus Redis pub/sub (waiters are woken, not
+ * polling), the clock `RedisClock` (Redis time estimated between reads), the heartbeat Node's timers.
+ * A waiting `lock()` outlives Redis being unreachable (it retries until its timeout); a holder whose
+ * renewal fails is told at once (`LockLostError('renewal-failed')`).
+ *
+ * Defaults, and why they differ from the browser's (1.5 s / 0.5 s): `leaseMs` 5000, because a daemon's
+ * event loop can be busy for a second or two (signing, a large JSON parse, a GC pause) and must not lose
+ * its lock for that, while a crashed process's lock still passes on within 5 s; `renewMs` a fifth of the
+ * lease (1000), so four renewals can fail in a row (a slow command, a failover) before the lease lapses.
+ */
+import { InvalidOptionError, StorageError } from '../../core/errors.js';
+import { checkObject, databaseOption, msOption } from '../../core/options.js';
+import { LeaseLockManager } from '../../lease/manager.js';
+import { PROTOCOL_VERSION } from '../../lease/messages.js';
+import { MAX_LEASE_MS } from '../../lease/record.js';
+import { leaseSettings, type LeaseOptions } from '../../lease/settings.js';
+import { Ticker } from '../indexeddb/ticker.js';
+import { redisBus } from './bus.js';
+import { Commands, isRedisClient, type RedisClient } from './client.js';
+import { RedisClock } from './clock.js';
+import { keysOf } from './scripts.js';
+import { RedisLeaseStore } from './store.js';
+
+export interface RedisLockManagerOptions extends LeaseOptions {
+  /**
+   * A connected node-redis client (`await createClient({ url }).connect()`), v5 or later. The manager
+   * sends its commands through it and opens one more connection for pub/sub (`client.duplicate()`),
+   * closed by `close()`; the client itself stays the app's to close.
+   */
+  client: RedisClient;
+  /** Namespace for every name: `<prefix>.<name>`. Default: none. */
+  prefix?: string;
+  /** Which set of lock records in the Redis server: managers sharing it exclude each other. Default `'crosslock'`. */
+  database?: string;
+  /**
+   * How long one Redis command may take before it fails with `StorageError('unavailable')`, ms.
+   * Default 2000. A lost connection fails commands at once; this bounds a server that stopped answering.
+   */
+  commandTimeoutMs?: number;
+}
+
+/** Lease defaults for processes (see the module comment). */
+export const REDIS_LEASE_MS = 5000;
+
+const KEYS = ['client', 'prefix', 'database', 'leaseMs', 'renewMs', 'retryMs', 'commandTimeoutMs'];
+
+export class RedisLockManager extends LeaseLockManager {
+  readonly backend = 'redis';
+  readonly scope = 'cluster';
+  /** The database name (the Redis keys' hash tag). */
+  readonly database: string;
+
+  /** Checks every option; throws `InvalidOptionError` for a client that is not a connected node-redis client. */
+  constructor(options: RedisLockManagerOptions) {
+    const o = checkObject(options, KEYS, 'new RedisLockManager()');
+    if (!isRedisClient(o.client)) throw new InvalidOptionError('client', 'must be a node-redis client (createClient() from the "redis" package, v5 or later)');
+    if ((o.client as { isOpen?: boolean }).isOpen === false) throw new InvalidOptionError('client', 'is not connected: await client.connect() before making the manager');
+    const leaseMs = msOption('leaseMs', o.leaseMs, REDIS_LEASE_MS, MAX_LEASE_MS);
+    const settings = leaseSettings({ ...o, leaseMs, renewMs: o.renewMs ?? leaseMs / 5 });
+    const database = databaseOption(o.database);
+    const commands = new Commands(o.client, msOption('commandTimeoutMs', o.commandTimeoutMs, 2000));
+    const keys = keysOf(database, PROTOCOL_VERSION);
+    const clock = new RedisClock();
+    super(o.prefix, settings, {
+      store: new RedisLeaseStore(`redis:${database}`, commands, keys, clock),
+      // Subscriber errors (reconnecting after a loss) are node-redis's to retry; waiters poll meanwhile.
+      bus: redisBus(commands, keys.channel, () => {}),
+      heartbeat: new Ticker(settings.renewMs),
+      clock,
+      lifecycle: undefined,
+      transient: (error) => error instanceof StorageError && error.kind === 'unavailable',
+    });
+    this.database = database;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `RedisLeaseStore`: the lease store (lease/store.ts) in Redis. Every update is READ → rule → CAS
+ * (scripts.ts explains the choice): the rule runs on the records and on Redis `TIME` read in one step,
+ * and its writes land only if nothing changed in between; otherwise it runs again on what is there now.
+ * A rule is pure, so running it again is safe; only the last run's result is written and returned.
+ *
+ * Values are the lease records as JSON. A value that is not JSON (written by something else) is given
+ * to the rule as the string it is, which `normalise` treats as a broken record: repaired, and reported.
+ */
+import { StorageError } from '../../core/errors.js';
+import type { LeaseStore, Rule, RuleResult } from '../../lease/store.js';
+import type { RedisClock } from './clock.js';
+import type { Commands } from './client.js';
+import { ACTIVE, CAS, READ, SWEEP, type Keys } from './scripts.js';
+
+/**
+ * How many times an update reads again after losing its CAS before it fails (`StorageError('failed')`).
+ * Each loss means another writer of the same record won, so 100 in a row is not contention but a record
+ * rewritten by something that is not crosslock.
+ */
+const MAX_ATTEMPTS = 100;
+
+/** The record read back ('' for none) as the rule wants it. */
+export function parseRecord(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/** Redis `TIME` (seconds and microseconds, as strings) in ms. */
+export const redisMs = (seconds: string, micros: string): number => Number(seconds) * 1000 + Number(micros) / 1000;
+
+export class RedisLeaseStore implements LeaseStore {
+  constructor(
+    readonly database: string,
+    private readonly commands: Commands,
+    private readonly keys: Keys,
+    private readonly clock: RedisClock,
+  ) {}
+
+  async update<R extends RuleResult>(items: ReadonlyArray<readonly [string, Rule<R>]>): Promise<R[]> {
+    const names = items.map(([name]) => name);
+    const what = `update the lease of "${names[0]}"`;
+    for (let attempt = 1; ; attempt++) {
+      const { now, floor, values } = await this.read(names, what);
+      const results = items.map(([, rule], i) => rule(parseRecord(values[i]!), Number(floor), now));
+      if (results.every((r) => r.write === null)) return results;
+      const args = [floor];
+      results.forEach((r, i) => {
+        const active = r.write !== null && (r.write.holders.length > 0 || r.write.queue.length > 0);
+        args.push(names[i]!, values[i]!, r.write === null ? '' : JSON.stringify(r.write), active ? '1' : '0');
+      });
+      const written = await this.commands.run<number>(CAS, [this.keys.records, this.keys.active, this.keys.floor], args, what);
+      if (written === 1) return results;
+      if (attempt >= MAX_ATTEMPTS) throw new StorageError('failed', `Redis: could not ${what}: the record changed under ${MAX_ATTEMPTS} attempts in a row`);
+    }
+  }
+
+  /** The records of `names`, the floor, and Redis time, in one step. */
+  async read(names: readonly string[], what: string): Promise<{ now: number; floor: string; values: string[] }> {
+    const sent = this.clock.mono();
+    const [seconds, micros, floor, ...values] = await this.commands.run<string[]>(READ, [this.keys.records, this.keys.floor], names, what);
+    const now = redisMs(seconds!, micros!);
+    this.clock.observe(now, sent);
+    return { now, floor: floor!, values };
+  }
+
+  async active(): Promise<Array<[string, unknown]>> {
+    const flat = await this.commands.run<string[]>(ACTIVE, [this.keys.records, this.keys.active], [], 'read the active lease records');
+    const rows: Array<[string, unknown]> = [];
+    for (let i = 0; i < flat.length; i += 2) if (flat[i + 1] !== '') rows.push([flat[i]!, parseRecord(flat[i + 1]!)]);
+    return rows;
+  }
+
+  /** `from` is an HSCAN cursor (Redis hashes have no key order): a pass may visit a record twice, never miss one. */
+  async sweep(idle: (stored: unknown, name: string) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }> {
+    const what = 'sweep idle lease records';
+    const [cursor, flat] = await this.commands.send<[string, string[]]>(['HSCAN', this.keys.records, from ?? '0', 'COUNT', String(limit)], what);
+    const args: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const generation = idle(parseRecord(flat[i + 1]!), flat[i]!);
+      if (generation !== undefined) args.push(flat[i]!, flat[i + 1]!, String(generation));
+    }
+    const removed = args.length === 0 ? 0 : await this.commands.run<number>(SWEEP, [this.keys.records, this.keys.active, this.keys.floor], args, what);
+    return { next: cursor === '0' ? undefined : cursor, removed };
+  }
+
+  close(): void {
+    // The client is the app's: it closes it.
+  }
+}
