@@ -1,5 +1,6 @@
 /**
- * A scoped message bus of one channel name: a BroadcastChannel for managers that exclude across an
+ * A scoped message bus of one channel name: the manager's own channels for managers that exclude across
+ * a cluster (`scope: 'cluster'`, core/channel.ts), a BroadcastChannel for managers that exclude across an
  * origin (`scope: 'origin'`), an in-realm bus for realm-scoped ones (the memory backend: elections or
  * services in other tabs or processes are other ones, and must not hear these). Messages that fail the
  * bus's check (another protocol version, malformed) are dropped. Delivery is never to the sender itself,
@@ -10,6 +11,7 @@
  * again on the `persisted` pageshow that restores the page, when `onRestore` lets the owner catch up.
  * Globals are looked up when the bus is made, never at import.
  */
+import { CLUSTER_CHANNEL, type ClusterChannels } from '../core/channel.js';
 import type { LockScope } from '../core/types.js';
 import { isLeaderMessage, LEADER_PROTOCOL_VERSION, type LeaderMessage } from './messages.js';
 
@@ -24,7 +26,19 @@ export type AnnouncementBus = Bus<LeaderMessage>;
 
 const realm = new Map<string, Set<(message: unknown) => void>>();
 
-export function scopedBus<M>(scope: LockScope, channelName: string, check: (data: unknown) => data is M, listener: (message: M) => void, onRestore: () => void = () => {}): Bus<M> {
+export function scopedBus<M>(
+  scope: LockScope,
+  channelName: string,
+  check: (data: unknown) => data is M,
+  listener: (message: M) => void,
+  onRestore: () => void = () => {},
+  cluster?: ClusterChannels,
+): Bus<M> {
+  if (scope === 'cluster' && cluster) {
+    // The manager's own channels (Redis pub/sub): every process of the cluster hears it.
+    const channel = cluster[CLUSTER_CHANNEL](channelName, (data) => check(data) && listener(data));
+    return { post: (message) => channel.post(message), close: () => channel.close() };
+  }
   if (scope === 'origin' && typeof BroadcastChannel === 'function') {
     let channel: BroadcastChannel | undefined;
     const open = (): void => {
@@ -75,6 +89,6 @@ export function scopedBus<M>(scope: LockScope, channelName: string, check: (data
 }
 
 /** The announcement bus of one election name (messages.ts). */
-export function announcementBus(scope: LockScope, key: string, listener: (message: LeaderMessage) => void, onRestore: () => void = () => {}): AnnouncementBus {
-  return scopedBus(scope, `crosslock:leader:v${LEADER_PROTOCOL_VERSION}:${key}`, isLeaderMessage, listener, onRestore);
+export function announcementBus(scope: LockScope, key: string, listener: (message: LeaderMessage) => void, onRestore: () => void = () => {}, cluster?: ClusterChannels): AnnouncementBus {
+  return scopedBus(scope, `crosslock:leader:v${LEADER_PROTOCOL_VERSION}:${key}`, isLeaderMessage, listener, onRestore, cluster);
 }

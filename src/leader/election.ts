@@ -27,6 +27,7 @@
  * worries); `staleAfterMs` 10,000: longer than the long tasks a wallet runs on its main thread (key
  * derivation, signing in WASM: seconds), short enough that a frozen leader is replaced within ~10 s.
  */
+import { clusterChannels } from '../core/channel.js';
 import { LockLostError, ManagerClosedError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 import { checkObject, msOption, must } from '../core/options.js';
@@ -114,7 +115,7 @@ export class LeaderElection extends EventTarget {
     this.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, Math.min(DEFAULT_HEARTBEAT_MS, this.staleAfterMs / 4), this.staleAfterMs / 4);
     this.#manager = manager;
     // Restored from the back/forward cache: ask who leads (the view may be long out of date), and say so if it is us.
-    this.#bus = announcementBus(manager.scope, `${manager.prefix ?? ''}:${this.name}`, this.#receive, () => (this.#bus.post({ v, t: 'ask' }), this.#beat()));
+    this.#bus = announcementBus(manager.scope, `${manager.prefix ?? ''}:${this.name}`, this.#receive, () => (this.#bus.post({ v, t: 'ask' }), this.#beat()), clusterChannels(manager));
     this.#bus.post({ v, t: 'ask' });
     this.#ticker = new Ticker(this.heartbeatMs);
     this.#ticker.subscribe(this.#onTick);

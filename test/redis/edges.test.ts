@@ -85,6 +85,8 @@ describe('RedisLockManager when Redis goes away', { timeout: 20_000 }, () => {
     const next = await waiting;
     expect(next.generation).toBeGreaterThan(guard.generation!);
     await next.release();
+    // The holder's client reconnects on its own backoff; closing its manager then tidies its lost grant.
+    await vi.waitUntil(() => a.isReady, { timeout: 10_000, interval: 5 });
   });
 
   it('stopped answering (SIGSTOP): calls fail with StorageError after commandTimeoutMs, never hang; it works again once resumed', async () => {

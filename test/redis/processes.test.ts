@@ -5,45 +5,12 @@
  * lock to a waiter that writes, and once resumed (SIGCONT) is told before it acts and its write refused.
  * Every wait is on a message from a child; no test sleeps.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisFencedStore } from '../../src/redis.js';
+import { CHILD_LEASE_MS, exited, next, start } from './children.js';
 import { connect, randomDatabase } from './harness.js';
 
-const LEASE_MS = 1000;
-const script = join(import.meta.dirname, 'fixtures/contender.ts');
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) (child.kill('SIGCONT'), child.kill('SIGKILL'));
-});
-
-function start(database: string, ...args: string[]): ChildProcess {
-  const child = fork(script, args, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, REDIS_URL: inject('redisUrl'), DATABASE: database, LEASE_MS: String(LEASE_MS) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  return child;
-}
-
-/** The next message of type `t` from `child` (rejects if it exits first). */
-function next<T = Record<string, unknown>>(child: ChildProcess, t: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: { t: string }): void => {
-      if (m.t !== t) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(m as T);
-    };
-    const onExit = (code: number | null, signal: string | null): void => reject(new Error(`the child exited (${code ?? signal}) before sending "${t}"`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
-const exited = (child: ChildProcess): Promise<void> => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve())));
+const LEASE_MS = CHILD_LEASE_MS;
 
 describe('RedisLockManager across processes', { timeout: 30_000 }, () => {
   it('4 processes looping on one lock: never two inside, no lost update', async () => {

@@ -5,7 +5,7 @@
  *
  * What differs from IndexedDB is only wiring: the store is `RedisLeaseStore` (read → rule → CAS, with
  * `now` from Redis `TIME`, so hosts' clocks never meet), the bus Redis pub/sub (waiters are woken, not
- * polling), the clock `RedisClock` (Redis time estimated between reads), the heartbeat Node's timers.
+ * polling; the leader election's announcements ride the same connection, see `[CLUSTER_CHANNEL]`), the clock `RedisClock` (Redis time estimated between reads), the heartbeat Node's timers.
  * A waiting `lock()` outlives Redis being unreachable (it retries until its timeout); a holder whose
  * renewal fails is told at once (`LockLostError('renewal-failed')`).
  *
@@ -14,6 +14,7 @@
  * its lock for that, while a crashed process's lock still passes on within 5 s; `renewMs` a fifth of the
  * lease (1000), so four renewals can fail in a row (a slow command, a failover) before the lease lapses.
  */
+import { CLUSTER_CHANNEL, type ClusterChannel } from '../../core/channel.js';
 import { InvalidOptionError, StorageError } from '../../core/errors.js';
 import { checkObject, databaseOption, msOption } from '../../core/options.js';
 import { LeaseLockManager } from '../../lease/manager.js';
@@ -26,6 +27,7 @@ import { Commands, isRedisClient, type RedisClient } from './client.js';
 import { RedisClock } from './clock.js';
 import { keysOf } from './scripts.js';
 import { RedisLeaseStore } from './store.js';
+import { Subscriber } from './subscriber.js';
 
 export interface RedisLockManagerOptions extends LeaseOptions {
   /**
@@ -67,15 +69,25 @@ export class RedisLockManager extends LeaseLockManager {
     const commands = new Commands(o.client, msOption('commandTimeoutMs', o.commandTimeoutMs, 2000));
     const keys = keysOf(database, PROTOCOL_VERSION);
     const clock = new RedisClock();
+    const subscriber = new Subscriber(commands);
     super(o.prefix, settings, {
       store: new RedisLeaseStore(`redis:${database}`, commands, keys, clock),
-      // Subscriber errors (reconnecting after a loss) are node-redis's to retry; waiters poll meanwhile.
-      bus: redisBus(commands, keys.channel, () => {}),
+      bus: redisBus(subscriber, keys.channel),
       heartbeat: new Ticker(settings.renewMs),
       clock,
       lifecycle: undefined,
       transient: (error) => error instanceof StorageError && error.kind === 'unavailable',
     });
     this.database = database;
+    this.#subscriber = subscriber;
+    this.#channelPrefix = `crosslock:{${database}}:channel:`;
+  }
+
+  readonly #subscriber: Subscriber;
+  readonly #channelPrefix: string;
+
+  /** Channels across the cluster for the coordination layers (core/channel.ts): the leader election's announcements. */
+  [CLUSTER_CHANNEL](name: string, listener: (message: unknown) => void): ClusterChannel {
+    return this.#subscriber.channel(this.#channelPrefix + name, listener);
   }
 }

@@ -1,0 +1,73 @@
+/**
+ * One pub/sub connection per manager (`client.duplicate()`: a subscribed connection can send nothing
+ * else), shared by the lease bus and the cluster channels (core/channel.ts). Connected when made, so
+ * it listens by the time the first release is published; destroyed by `close()`. node-redis reconnects
+ * and re-subscribes it after a connection loss; what was published meanwhile is lost, which every user
+ * of it absorbs (waiters retry, elections recheck the lock).
+ *
+ * Messages are JSON. Redis delivers a message to every subscriber of its channel, the sender's own
+ * connection included, so `channel()` stamps each message with this connection's id and drops its own,
+ * as a BroadcastChannel does.
+ */
+import { randomId } from '../../core/random.js';
+import type { ClusterChannel } from '../../core/channel.js';
+import type { Commands, RedisSubscriberClient } from './client.js';
+
+export class Subscriber {
+  readonly #id = randomId();
+  readonly #listeners = new Map<string, Set<(message: unknown) => void>>();
+  readonly #connection: RedisSubscriberClient;
+  readonly #ready: Promise<unknown>;
+  #closed = false;
+
+  constructor(private readonly commands: Commands) {
+    this.#connection = commands.client.duplicate();
+    // Without a listener node-redis would throw its error event out of the process; reconnecting is its job.
+    this.#connection.on('error', () => {});
+    this.#ready = this.#connection.connect().catch(() => {});
+  }
+
+  /** Calls `listener` with every JSON message on `channel` until the returned function is called. */
+  listen(channel: string, listener: (message: unknown) => void): () => void {
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      this.#listeners.set(channel, (set = new Set()));
+      void this.#ready.then(() => {
+        if (!this.#closed && this.#listeners.get(channel)) return this.#connection.subscribe(channel, (raw) => this.#deliver(channel, raw));
+      }).catch(() => {});
+    }
+    set.add(listener);
+    return () => void set.delete(listener);
+  }
+
+  publish(channel: string, message: unknown): void {
+    this.commands.send(['PUBLISH', channel, JSON.stringify(message)], 'publish a message').catch(() => {
+      // Best effort: every listener recovers from a lost message on its own.
+    });
+  }
+
+  /** A channel that never hears itself (core/channel.ts). */
+  channel(name: string, listener: (message: unknown) => void): ClusterChannel {
+    const off = this.listen(name, (data) => {
+      const { from, m } = data as { from?: string; m?: unknown };
+      if (from !== this.#id) listener(m);
+    });
+    return { post: (message) => this.publish(name, { from: this.#id, m: message }), close: off };
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#connection.destroy();
+  }
+
+  #deliver(channel: string, raw: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    for (const listener of [...(this.#listeners.get(channel) ?? [])]) listener(message);
+  }
+}
