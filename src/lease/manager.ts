@@ -94,7 +94,7 @@ export abstract class LeaseLockManager extends BaseLockManager {
     });
     this.#waiting = new Waiting({
       attempt: (name, token, mode) => this.#run(name, token, mode, 'wait'),
-      abandon: (name, token, mode) => void this.#release(name, token, mode).catch(() => {}),
+      abandon: (name, token, mode, after) => void this.#release(name, token, mode, after).catch(() => {}),
       start: () => ({ wall: env.clock.now(), mono: env.clock.mono() }),
       grant: (name, waiter, from, generation) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost),
       settings,
@@ -166,6 +166,8 @@ export abstract class LeaseLockManager extends BaseLockManager {
     const base = { lease: this.settings.leaseMs, owner: this.clientId, dead };
     const decisions = await store.update(
       items.map(([name, token, mode, intent]) => [name, (stored: unknown, floor: number, now?: number) => decide(stored, { ...base, token, mode, intent, floor, now: now ?? clock.now() })]),
+      // A release grants nothing to the asker, so it may decide on an earlier time (store.ts `UpdateHints`).
+      { releaseOnly: items.every(([, , , intent]) => intent === 'release') },
     );
     decisions.forEach((d, i) => {
       if (d.corrupt) this.warn('record-repaired', items[i]![0], 'its lease record was not valid and was replaced by a free one (generation raised)');
@@ -173,11 +175,11 @@ export abstract class LeaseLockManager extends BaseLockManager {
     return decisions;
   }
 
-  /** Removes a token's entry (holder or waiter), handing the lock on; announces the result. */
-  async #release(name: string, token: string, mode: LockMode): Promise<void> {
+  /** Removes a token's entry (holder or waiter), handing the lock on, once `after` has settled; announces the result. */
+  async #release(name: string, token: string, mode: LockMode, after?: Promise<unknown>): Promise<void> {
     this.#releasing.set(token, name);
     let decision: Decision;
-    const running = this.#run(name, token, mode, 'release');
+    const running = after && !this.#env.store.ordered ? after.then(nothing, nothing).then(() => this.#run(name, token, mode, 'release')) : this.#run(name, token, mode, 'release');
     this.#inFlight.add(running);
     try {
       decision = await running;
@@ -290,3 +292,5 @@ export abstract class LeaseLockManager extends BaseLockManager {
     if (lifecycle) this.#unsubscribe.push(lifecycle({ hide: this.#onHide, resume: this.#onShow }));
   }
 }
+
+const nothing = (): void => {};

@@ -9,8 +9,10 @@
  * resetting the backoff.
  *
  * A waiter that gives up (abort, timeout, close) is removed at once and rejected with its signal's
- * reason; if it ever reached the store, a release is started right away, so it runs after any
- * attempt still in flight for it and leaves no trace in the stored queue.
+ * reason; if it ever reached the store, a release is started right away, which runs once any attempt
+ * still in flight for it has settled, so it leaves no trace in the stored queue. (IndexedDB would order
+ * the two anyway; an optimistic store (Redis) would not: the attempt, retried on the record the release
+ * left, put the token back. Seen in the conformance suite on Redis: a timed-out waiter kept its place.)
  *
  * INVARIANT: an attempt's answer is bound to the token it was made with. `pagehide` gives every waiter
  * a new token and tells the other tabs the old ones are dead; an attempt still in flight then may come
@@ -46,13 +48,15 @@ interface Entry extends Waiter {
   done: boolean;
   /** Asked IndexedDB at least once, so a stored entry (or even a grant) may exist for its token. */
   touched: boolean;
+  /** The attempt last started for it (a release of its token must run after it). */
+  attempt?: Promise<unknown>;
   cleanup(): void;
 }
 
 export interface WaitingHooks {
   attempt(name: string, token: string, mode: LockMode): Promise<Decision>;
-  /** Removes a token from the stored record (starting the store's update now); never throws. */
-  abandon(name: string, token: string, mode: LockMode): void;
+  /** Removes a token from the stored record, once `after` (an attempt in flight for it) has settled; never throws. */
+  abandon(name: string, token: string, mode: LockMode, after?: Promise<unknown>): void;
   /** Both clocks, now. */
   start(): Start;
   /** A grant from the attempt started at `start`, or from a handoff whose lease ends at `handoff.expires`. */
@@ -166,7 +170,9 @@ export class Waiting {
       entry.touched = true;
       let decision: Decision;
       try {
-        decision = await this.hooks.attempt(name, token, entry.mode);
+        const attempt = this.hooks.attempt(name, token, entry.mode);
+        entry.attempt = attempt;
+        decision = await attempt;
       } catch (error) {
         // An attempt in flight at a pagehide into the back/forward cache is aborted with the page's
         // transactions (connection.ts): not the waiter's failure, it rejoins under its new token.
@@ -180,7 +186,7 @@ export class Waiting {
         }
         continue;
       }
-      if (entry.done) continue; // gave up meanwhile; its release follows this attempt's
+      if (entry.done) continue; // gave up meanwhile; its release runs once this attempt has settled
       if (entry.token !== token) {
         // pagehide replaced the token while the attempt was in flight (see the INVARIANT above).
         this.hooks.abandon(name, token, entry.mode);
@@ -215,7 +221,7 @@ export class Waiting {
   #abandon(name: string, entry: Entry, reason: unknown): void {
     if (entry.done) return;
     this.#remove(name, entry);
-    if (entry.touched) this.hooks.abandon(name, entry.token, entry.mode);
+    if (entry.touched) this.hooks.abandon(name, entry.token, entry.mode, entry.attempt);
     entry.reject(reason);
     this.wake(name);
   }

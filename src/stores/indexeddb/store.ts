@@ -24,6 +24,8 @@ function stored(record: LeaseRecord): LeaseRecord & { active?: 1 } {
 
 export class IndexedDbLeaseStore implements LeaseStore {
   readonly connection: Connection;
+  /** Readwrite transactions over the same store run in creation order. */
+  readonly ordered = true;
 
   constructor(
     readonly database: string,

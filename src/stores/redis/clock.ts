@@ -23,6 +23,8 @@ import type { Clock } from '../../lease/clock.js';
 
 export class RedisClock implements Clock {
   #offset: number | undefined;
+  /** Redis time minus mono() when the read's answer ARRIVED: Redis read its clock before that. */
+  #lowerOffset: number | undefined;
 
   mono(): number {
     return performance.now();
@@ -32,8 +34,18 @@ export class RedisClock implements Clock {
     return this.#offset === undefined ? Date.now() : this.mono() + this.#offset;
   }
 
-  /** A read sent at `sentMono` (this clock's `mono()`) saw Redis time `redisNow`. */
-  observe(redisNow: number, sentMono: number): void {
+  /**
+   * A time Redis has certainly reached (a lower bound: its clock was read before the last answer
+   * arrived), or `undefined` before the first read. For decisions that must never run ahead of Redis
+   * (store.ts: a release pruning expired entries).
+   */
+  lower(): number | undefined {
+    return this.#lowerOffset === undefined ? undefined : this.mono() + this.#lowerOffset;
+  }
+
+  /** A read sent at `sentMono` and answered at `answeredMono` (this clock's `mono()`) saw Redis time `redisNow`. */
+  observe(redisNow: number, sentMono: number, answeredMono = this.mono()): void {
     this.#offset = redisNow - sentMono;
+    this.#lowerOffset = redisNow - answeredMono;
   }
 }

@@ -50,16 +50,23 @@ return out`,
 
 /**
  * KEYS: records, active, floor. ARGV: the floor read, then per record: name, value read, value to
- * write ('' for none), '1' if the written record is active. Returns 1 when written, 0 when anything
- * changed since the read (nothing written).
+ * write ('' for none), '1' if the written record is active. Returns {1} when written; when anything
+ * changed since the read (nothing written), what READ would have returned, prefixed by 0:
+ * {0, seconds, microseconds, floor, record or '' per name}, so the caller decides again at once.
  */
 export const CAS: Script = {
   name: 'cas',
   source: `local floor = redis.call('GET', KEYS[3]) or '0'
+local same = true
 for i = 2, #ARGV, 4 do
   local current = redis.call('HGET', KEYS[1], ARGV[i]) or ''
-  if current ~= ARGV[i + 1] then return 0 end
-  if current == '' and floor ~= ARGV[1] then return 0 end
+  if current ~= ARGV[i + 1] or (current == '' and floor ~= ARGV[1]) then same = false; break end
+end
+if not same then
+  local t = redis.call('TIME')
+  local out = { 0, t[1], t[2], floor }
+  for i = 2, #ARGV, 4 do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) or '' end
+  return out
 end
 for i = 2, #ARGV, 4 do
   if ARGV[i + 2] ~= '' then
@@ -67,7 +74,7 @@ for i = 2, #ARGV, 4 do
     if ARGV[i + 3] == '1' then redis.call('SADD', KEYS[2], ARGV[i]) else redis.call('SREM', KEYS[2], ARGV[i]) end
   end
 end
-return 1`,
+return { 1 }`,
 };
 
 /** KEYS: records, active. Returns [name, record or '', ...] for every active name. */

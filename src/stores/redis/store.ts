@@ -1,14 +1,19 @@
 /**
  * `RedisLeaseStore`: the lease store (lease/store.ts) in Redis. Every update is READ → rule → CAS
  * (scripts.ts explains the choice): the rule runs on the records and on Redis `TIME` read in one step,
- * and its writes land only if nothing changed in between; otherwise it runs again on what is there now.
- * A rule is pure, so running it again is safe; only the last run's result is written and returned.
+ * and its writes land only if nothing changed in between; otherwise the CAS answers with what is there
+ * now (and TIME), and the rule runs again on that. A rule is pure, so running it again is safe; only the
+ * last run's result is written and returned.
+ *
+ * A release skips the READ: it decides on the record as this store last saw it and on a time Redis has
+ * certainly reached (`RedisClock.lower()`), which is safe for a release (lease/store.ts `UpdateHints`),
+ * and its CAS checks the record is unchanged. The handoff to the next waiter is then one round trip.
  *
  * Values are the lease records as JSON. A value that is not JSON (written by something else) is given
  * to the rule as the string it is, which `normalise` treats as a broken record: repaired, and reported.
  */
 import { StorageError } from '../../core/errors.js';
-import type { LeaseStore, Rule, RuleResult } from '../../lease/store.js';
+import type { LeaseStore, Rule, RuleResult, UpdateHints } from '../../lease/store.js';
 import type { RedisClock } from './clock.js';
 import type { Commands } from './client.js';
 import { ACTIVE, CAS, READ, SWEEP, type Keys } from './scripts.js';
@@ -19,6 +24,9 @@ import { ACTIVE, CAS, READ, SWEEP, type Keys } from './scripts.js';
  * rewritten by something that is not crosslock.
  */
 const MAX_ATTEMPTS = 100;
+
+/** Records remembered for one-round-trip releases: the names a process holds at once, with room to spare. */
+const CACHE_SIZE = 1024;
 
 /** The record read back ('' for none) as the rule wants it. */
 export function parseRecord(raw: string): unknown {
@@ -34,6 +42,12 @@ export function parseRecord(raw: string): unknown {
 export const redisMs = (seconds: string, micros: string): number => Number(seconds) * 1000 + Number(micros) / 1000;
 
 export class RedisLeaseStore implements LeaseStore {
+  /** The records as this store last read or wrote them (most recent last), for releases (see update). */
+  readonly #cache = new Map<string, string>();
+  #floor: string | undefined;
+  /** Two updates in flight land in whichever order their CAS wins. */
+  readonly ordered = false;
+
   constructor(
     readonly database: string,
     private readonly commands: Commands,
@@ -41,21 +55,35 @@ export class RedisLeaseStore implements LeaseStore {
     private readonly clock: RedisClock,
   ) {}
 
-  async update<R extends RuleResult>(items: ReadonlyArray<readonly [string, Rule<R>]>): Promise<R[]> {
+  async update<R extends RuleResult>(items: ReadonlyArray<readonly [string, Rule<R>]>, hints: UpdateHints = {}): Promise<R[]> {
     const names = items.map(([name]) => name);
     const what = `update the lease of "${names[0]}"`;
+    // A release may start from the records as this store last saw them and a time Redis has certainly
+    // reached (lease/store.ts `UpdateHints`): one round trip when nothing changed since. Anything else
+    // reads the records and Redis TIME first.
+    const lower = hints.releaseOnly ? this.clock.lower() : undefined;
+    const cached = names.map((name) => this.#cache.get(name));
+    const remembered = lower !== undefined && this.#floor !== undefined && cached.every((v) => v !== undefined);
+    let state = remembered ? { now: lower, floor: this.#floor!, values: cached as string[], fresh: false } : { ...(await this.read(names, what)), fresh: true };
     for (let attempt = 1; ; attempt++) {
-      const { now, floor, values } = await this.read(names, what);
+      const { now, floor, values } = state;
       const results = items.map(([, rule], i) => rule(parseRecord(values[i]!), Number(floor), now));
-      if (results.every((r) => r.write === null)) return results;
+      // Nothing to write, on records just read in one step: the answer holds as of that step.
+      if (state.fresh && results.every((r) => r.write === null)) return results;
       const args = [floor];
       results.forEach((r, i) => {
         const active = r.write !== null && (r.write.holders.length > 0 || r.write.queue.length > 0);
         args.push(names[i]!, values[i]!, r.write === null ? '' : JSON.stringify(r.write), active ? '1' : '0');
       });
-      const written = await this.commands.run<number>(CAS, [this.keys.records, this.keys.active, this.keys.floor], args, what);
-      if (written === 1) return results;
+      // Sent even when nothing is written (remembered records): it confirms the answer for the record as it is.
+      const sent = this.clock.mono();
+      const [written, seconds, micros, current, ...now2] = await this.commands.run<[number, string?, string?, string?, ...string[]]>(CAS, [this.keys.records, this.keys.active, this.keys.floor], args, what);
+      if (written === 1) {
+        results.forEach((r, i) => this.#remember(names[i]!, r.write === null ? values[i]! : args[4 * i + 3]!));
+        return results;
+      }
       if (attempt >= MAX_ATTEMPTS) throw new StorageError('failed', `Redis: could not ${what}: the record changed under ${MAX_ATTEMPTS} attempts in a row`);
+      state = { ...this.#saw(names, sent, seconds!, micros!, current!, now2), fresh: true };
     }
   }
 
@@ -63,9 +91,22 @@ export class RedisLeaseStore implements LeaseStore {
   async read(names: readonly string[], what: string): Promise<{ now: number; floor: string; values: string[] }> {
     const sent = this.clock.mono();
     const [seconds, micros, floor, ...values] = await this.commands.run<string[]>(READ, [this.keys.records, this.keys.floor], names, what);
-    const now = redisMs(seconds!, micros!);
+    return this.#saw(names, sent, seconds!, micros!, floor!, values);
+  }
+
+  /** What a READ (or a CAS that lost) returned: remembered, and Redis time observed. */
+  #saw(names: readonly string[], sent: number, seconds: string, micros: string, floor: string, values: string[]): { now: number; floor: string; values: string[] } {
+    const now = redisMs(seconds, micros);
     this.clock.observe(now, sent);
-    return { now, floor: floor!, values };
+    this.#floor = floor;
+    names.forEach((name, i) => this.#remember(name, values[i]!));
+    return { now, floor, values };
+  }
+
+  #remember(name: string, value: string): void {
+    this.#cache.delete(name);
+    this.#cache.set(name, value);
+    if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
   }
 
   async active(): Promise<Array<[string, unknown]>> {
