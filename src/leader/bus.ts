@@ -12,6 +12,7 @@
  * Globals are looked up when the bus is made, never at import.
  */
 import { CLUSTER_CHANNEL, type ClusterChannels } from '../core/channel.js';
+import { UnsupportedError } from '../core/errors.js';
 import type { LockScope } from '../core/types.js';
 import { isLeaderMessage, LEADER_PROTOCOL_VERSION, type LeaderMessage } from './messages.js';
 
@@ -34,8 +35,10 @@ export function scopedBus<M>(
   onRestore: () => void = () => {},
   cluster?: ClusterChannels,
 ): Bus<M> {
-  if (scope === 'cluster' && cluster) {
-    // The manager's own channels (Redis pub/sub): every process of the cluster hears it.
+  if (scope === 'cluster') {
+    // The manager's own channels (Redis pub/sub): every process of the cluster hears it. Without them, an
+    // in-process bus would pass for one and leave the other processes deaf: refuse instead.
+    if (!cluster) throw new UnsupportedError(`"${channelName}" needs messages across processes, and this manager of scope 'cluster' offers none`);
     const channel = cluster[CLUSTER_CHANNEL](channelName, (data) => check(data) && listener(data));
     return { post: (message) => channel.post(message), close: () => channel.close() };
   }

@@ -8,7 +8,9 @@
  *   see (it starts before the write); the monotonic one survives a wall clock stepped back.
  * - Deadlines are checked on every tick, when a frozen page resumes, whenever `guard.signal` is read,
  *   and when the guard is handed out (a handoff whose message arrived after its lease ran out).
- * - Every renewal the store refuses (`lost`) or fails aborts the guard's signal: never just a log line.
+ * - Every renewal the store refuses (`lost`) or fails aborts the guard's signal: never just a log line;
+ *   except a failure the store calls transient (Redis reconnecting), after which the grant lives to its own
+ *   deadline (checked on every tick) and the next tick renews again.
  */
 import type { LockLostKind } from '../core/errors.js';
 import type { Fence, Grant } from '../core/manager.js';
@@ -27,12 +29,24 @@ export interface Held {
   /** The same end on the monotonic clock. */
   monoDeadline: number;
   readonly lost: (kind: LockLostKind, detail?: string) => void;
+  /** An attempt for this token still in flight when it was granted by a handoff (its release waits for it). */
+  readonly after: Promise<unknown> | undefined;
+}
+
+/** What a grant knows beyond its start: the expiry the store wrote for it, an attempt still in flight for it. */
+export interface GrantDetails {
+  readonly expires?: number | undefined;
+  readonly after?: Promise<unknown> | undefined;
 }
 
 export interface HoldersHooks {
   readonly clock: Clock;
   readonly leaseMs: number;
   readonly database: string;
+  /** The store's time is the clock (LeaseStore.ownTime): wall deadlines are the stored expiries. */
+  readonly ownTime: boolean;
+  /** A renewal failure that does not lose the lease (the store may answer again before it ends). */
+  readonly transient?: ((error: unknown) => boolean) | undefined;
   /** Renews these grants in one atomic update; decisions in the same order. */
   renew(held: readonly Held[]): Promise<Decision[]>;
   /** Gives the lease of a released grant back to the store (and announces it). */
@@ -56,19 +70,19 @@ export class Holders {
   }
 
   /** Registers a grant (from an attempt started at `from`, or from a handoff) and returns it to the core. */
-  grant(name: string, mode: LockMode, token: string, from: Start | Handoff, generation: number, lost: Held['lost']): Grant {
+  grant(name: string, mode: LockMode, token: string, from: Start | Handoff, generation: number, lost: Held['lost'], details: GrantDetails = {}): Grant {
     const { clock, leaseMs } = this.hooks;
     let deadline: number;
     let monoDeadline: number;
     if ('wall' in from) {
-      deadline = from.wall + leaseMs;
+      deadline = this.hooks.ownTime && details.expires !== undefined ? details.expires : from.wall + leaseMs;
       monoDeadline = from.mono + leaseMs;
     } else {
       // A handoff: the releaser started this lease at its `now`; the message may have arrived late.
       deadline = from.expires;
       monoDeadline = clock.mono() + Math.min(from.lease, from.expires - clock.now());
     }
-    const held: Held = { name, mode, token, deadline, monoDeadline, lost };
+    const held: Held = { name, mode, token, deadline, monoDeadline, lost, after: details.after };
     this.#held.set(token, held);
     this.hooks.onBusy();
     const fence: Fence = { database: this.hooks.database, name, token };
@@ -105,10 +119,13 @@ export class Holders {
           decisions.forEach((d, i) => {
             const held = live[i]!;
             if (d.verdict !== 'extend') return this.lose(held, 'expired', "the lease had expired and was no longer this holder's");
-            held.deadline = wall + this.hooks.leaseMs;
+            const stored = d.record.holders.find((e) => e.token === held.token)?.expires;
+            held.deadline = this.hooks.ownTime && stored !== undefined ? stored : wall + this.hooks.leaseMs;
             held.monoDeadline = mono + this.hooks.leaseMs;
           }),
-        (error: Error) => live.forEach((held) => this.lose(held, 'renewal-failed', error.message)),
+        // A store that may answer again (Redis reconnecting) keeps the grant until its own deadline, which
+        // the next ticks check; any other failure loses it now.
+        (error: Error) => this.hooks.transient?.(error) || live.forEach((held) => this.lose(held, 'renewal-failed', error.message)),
       )
       .finally(() => (this.#renewing = false));
   }

@@ -88,15 +88,17 @@ export abstract class LeaseLockManager extends BaseLockManager {
       clock: env.clock,
       leaseMs: settings.leaseMs,
       database: env.store.database,
+      ownTime: env.store.ownTime,
+      transient: env.transient,
       renew: (live) => this.#decide(live.map((h) => [h.name, h.token, h.mode, 'renew'])),
-      release: (held) => this.#release(held.name, held.token, held.mode),
+      release: (held) => this.#release(held.name, held.token, held.mode, held.after),
       onBusy: () => this.#tickWhileBusy(),
     });
     this.#waiting = new Waiting({
       attempt: (name, token, mode) => this.#run(name, token, mode, 'wait'),
       abandon: (name, token, mode, after) => void this.#release(name, token, mode, after).catch(() => {}),
       start: () => ({ wall: env.clock.now(), mono: env.clock.mono() }),
-      grant: (name, waiter, from, generation) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost),
+      grant: (name, waiter, from, generation, details) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost, details),
       settings,
       onBusy: () => this.#tickWhileBusy(),
       ...(env.transient ? { transient: env.transient } : {}),
@@ -111,7 +113,8 @@ export abstract class LeaseLockManager extends BaseLockManager {
     const token = randomId();
     const start: Start = { wall: this.#env.clock.now(), mono: this.#env.clock.mono() };
     const decision = await this.#run(name, token, mode, 'acquire');
-    return decision.verdict === 'take' ? this.#holders.grant(name, mode, token, start, decision.record.generation, lost) : null;
+    if (decision.verdict !== 'take') return null;
+    return this.#holders.grant(name, mode, token, start, decision.record.generation, lost, { expires: decision.record.holders.find((e) => e.token === token)?.expires });
   }
 
   protected async snapshot(): Promise<LockSnapshot> {

@@ -52,6 +52,12 @@ export interface LeaseStore {
    * flight for the same token, or that attempt could put the token back (lease/waiting.ts).
    */
   readonly ordered: boolean;
+  /**
+   * True when rules get `now` from the store itself (Redis `TIME`): a grant's wall-clock deadline is then
+   * the expiry the store wrote, compared with the manager's estimate of the store's time (never behind
+   * it), rather than this process's clock at the attempt's start + its lease (hosts' clocks differ).
+   */
+  readonly ownTime: boolean;
   /** Applies each rule to its record, all in one atomic step; results in the same order. Rejects with `StorageError`. */
   update<R extends RuleResult>(items: ReadonlyArray<readonly [string, Rule<R>]>, hints?: UpdateHints): Promise<R[]>;
   /** The records that have (or recently had) holders or waiters, by name. */

@@ -25,6 +25,7 @@ import type { Grant } from '../core/manager.js';
 import { randomId } from '../core/random.js';
 import type { LockMode } from '../core/types.js';
 import type { Decision } from './decide.js';
+import type { GrantDetails } from './holders.js';
 import type { Handoff } from './messages.js';
 import type { LeaseSettings } from './settings.js';
 
@@ -60,7 +61,7 @@ export interface WaitingHooks {
   /** Both clocks, now. */
   start(): Start;
   /** A grant from the attempt started at `start`, or from a handoff whose lease ends at `handoff.expires`. */
-  grant(name: string, waiter: Waiter, from: Start | Handoff, generation: number): Grant;
+  grant(name: string, waiter: Waiter, from: Start | Handoff, generation: number, details: GrantDetails): Grant;
   readonly settings: Pick<LeaseSettings, 'retryMs' | 'renewMs'>;
   /** The number of waiters changed. */
   onBusy(): void;
@@ -129,7 +130,8 @@ export class Waiting {
     const entry = this.#queues.get(name)?.find((e) => e.token === handoff.token);
     if (!entry || entry.done) return;
     this.#remove(name, entry);
-    entry.resolve(this.hooks.grant(name, entry, handoff, generation));
+    // Its own attempt may still be in flight: on an unordered store, its release must not overtake it.
+    entry.resolve(this.hooks.grant(name, entry, handoff, generation, { after: entry.attempt }));
     this.wake(name); // the loop moves on to the next request of this tab
   }
 
@@ -195,7 +197,7 @@ export class Waiting {
       if (decision.verdict === 'take') {
         this.#remove(name, entry);
         backoff = retryMs;
-        entry.resolve(this.hooks.grant(name, entry, start, decision.record.generation));
+        entry.resolve(this.hooks.grant(name, entry, start, decision.record.generation, { expires: decision.record.holders.find((e) => e.token === token)?.expires }));
         continue;
       }
       const untilExpiry = decision.retryAt === undefined ? Infinity : Math.max(0, decision.retryAt - this.hooks.start().wall);

@@ -48,8 +48,10 @@ export class HostEvent extends Event {
 
 /** Checks what `serve()` and `connect()` share: the manager (or a promise of one) and the election's options. */
 export function checkHosting(o: Record<string, unknown>, call: string): { manager: ServeOptions['manager']; election: { staleAfterMs?: number; heartbeatMs?: number } } {
-  const m = o.manager as { lock?: unknown; then?: unknown } | undefined;
+  const m = o.manager as { lock?: unknown; then?: unknown; scope?: unknown } | undefined;
   if (typeof m?.lock !== 'function' && typeof m?.then !== 'function') throw new UnsupportedError(`${call} needs \`manager\`: a crosslock LockManager, or a promise of one`);
+  // Its calls and answers are structured clones passed between the realms of one browser (or one process).
+  if (m?.scope === 'cluster') throw new UnsupportedError(`${call} runs within one browser or process: a manager of scope 'cluster' (Redis) cannot carry its calls`);
   const election: { staleAfterMs?: number; heartbeatMs?: number } = {};
   if (o.staleAfterMs !== undefined) election.staleAfterMs = msOption('staleAfterMs', o.staleAfterMs, DEFAULT_STALE_AFTER_MS);
   if (o.heartbeatMs !== undefined) election.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, 1000, (election.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) / 4);

@@ -57,8 +57,9 @@ describe('RedisLockManager options and client state', () => {
     const guard = await m.lock('x', { timeout: 1000 });
     await own.close();
     await expect(m.tryLock('y')).rejects.toMatchObject({ name: 'StorageError', kind: 'unavailable' });
-    // A waiter outlives an unreachable server until its own timeout: then LockTimeoutError, not a hang.
-    await expect(m.lock('x', { timeout: 300 })).rejects.toMatchObject({ name: 'LockTimeoutError' });
+    // A closed client never comes back: a waiter fails at once (not at its timeout, not never), and the
+    // held guard is told at its next renewal.
+    await expect(m.lock('x', { timeout: Infinity })).rejects.toMatchObject({ name: 'StorageError', kind: 'unavailable' });
     expect(await lost(guard)).toMatchObject({ name: 'LockLostError', kind: 'renewal-failed' });
     // close() closes, and says that the guard's release could not reach Redis (its lease lapses there).
     await expect(m.close()).rejects.toMatchObject({ name: 'StorageError', kind: 'unavailable' });
@@ -110,6 +111,61 @@ describe('RedisLockManager when Redis goes away', { timeout: 20_000 }, () => {
   });
 });
 
+describe('coordination layers over RedisLockManager', () => {
+  it('crosslock/service refuses a cluster manager with UnsupportedError (its calls are structured clones within one browser or process)', async () => {
+    const { serve, connect } = await import('../../src/service.js');
+    const m = manager();
+    expect(() => serve('wallet', {}, { manager: m })).toThrow(expect.objectContaining({ name: 'UnsupportedError' }));
+    expect(() => connect('wallet', { manager: m })).toThrow(expect.objectContaining({ name: 'UnsupportedError' }));
+  });
+});
+
+describe('RedisLockManager renewals', { timeout: 20_000 }, () => {
+  it('a blip shorter than the lease (Redis paused 2 renewals long) loses nothing: renewals resume', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const c = await connect(server.url);
+    const m = new RedisLockManager({ client: c, database: randomDatabase(), leaseMs: 3000, renewMs: 200, commandTimeoutMs: 200 });
+    managers.push(m);
+    const guard = await m.lock('x', { timeout: 1000 });
+    server.pause(true);
+    try {
+      // Two commands timing out: 400 ms without Redis, two renewal ticks failed meanwhile.
+      for (let i = 0; i < 2; i++) await expect(m.tryLock('y')).rejects.toMatchObject({ name: 'StorageError', kind: 'unavailable' });
+    } finally {
+      server.pause(false);
+    }
+    const records = `crosslock:{${m.database}}:records`;
+    const expiry = async () => (JSON.parse((await c.hGet(records, 'x'))!) as { holders: Array<{ expires: number }> }).holders[0]!.expires;
+    const before = await expiry();
+    await vi.waitUntil(async () => (await expiry()) > before, { timeout: 5000, interval: 20 });
+    expect(guard.signal.aborted).toBe(false);
+    await guard.release();
+  });
+
+  it('two shared grants of one name in one process are both renewed (one record, two rules in a row)', async () => {
+    const database = randomDatabase();
+    const m = manager({ database, leaseMs: 1000, renewMs: 200 });
+    const [r1, r2] = [await m.lock('cfg', { timeout: 1000, mode: 'shared' }), await m.lock('cfg', { timeout: 1000, mode: 'shared' })];
+    const records = `crosslock:{${database}}:records`;
+    const expiries = async () => (JSON.parse((await client.hGet(records, 'cfg'))!) as { holders: Array<{ expires: number }> }).holders.map((h) => h.expires);
+    const first = await expiries();
+    expect(first).toHaveLength(2);
+    // Both entries renewed past their first lease (the bug: only the last rule's write landed).
+    await vi.waitUntil(
+      async () => {
+        const now = await expiries();
+        return now.length === 2 && now.every((e, i) => e > first[i]! + 1000);
+      },
+      { timeout: 3000, interval: 20 },
+    );
+    expect([r1.signal.aborted, r2.signal.aborted]).toEqual([false, false]);
+    expect(await manager({ database }).tryLock('cfg')).toBeNull();
+    await r1.release();
+    await r2.release();
+  });
+});
+
 describe('RedisLockManager time', () => {
   it("expiries are Redis time: a process whose clock is an hour behind still excludes the others", async () => {
     const database = randomDatabase();
@@ -123,6 +179,19 @@ describe('RedisLockManager time', () => {
     expect(await onTime.tryLock('x')).toBeNull();
     await guard.release();
     expect(await onTime.tryLock('x')).not.toBeNull();
+  });
+
+  it('the first grant of a process whose clock is an hour behind is good (its deadline is the expiry Redis stored)', async () => {
+    const database = randomDatabase();
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+    const late = manager({ database, leaseMs: 1000 });
+    const guard = await late.tryLock('x');
+    expect(guard).not.toBeNull();
+    expect(guard!.signal.aborted).toBe(false);
+    vi.restoreAllMocks();
+    expect(await manager({ database }).tryLock('x')).toBeNull();
+    await guard!.release();
   });
 
   it('RedisClock estimates Redis time from the monotonic clock, never behind it', () => {

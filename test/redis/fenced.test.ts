@@ -57,6 +57,35 @@ describe('RedisFencedStore', () => {
     expect(await store.get('k')).toBeUndefined();
   });
 
+  it("refuses in the write script itself when the lock changed hands between the check's read and the write", async () => {
+    const { locks, records, record, database } = setup({ leaseMs: 60_000 });
+    const guard = await locks.lock('w', { timeout: 1000 });
+    const hash = `crosslock:{${database}}:fenced:wallet`;
+    // A client that lets a thief take the lock just before the fenced write script runs, once.
+    let thief = true;
+    const racing = {
+      get isReady() {
+        return client.isReady;
+      },
+      get isOpen() {
+        return client.isOpen;
+      },
+      duplicate: () => client.duplicate(),
+      async sendCommand(args: readonly string[], options?: object) {
+        if (thief && args[0] === 'EVALSHA' && args.includes(hash)) {
+          thief = false;
+          const taken = await record('w');
+          await client.hSet(records, 'w', JSON.stringify({ ...taken, generation: taken.generation + 1, lastOwner: 'thief', holders: [{ ...taken.holders[0], owner: 'thief', token: 'theirs' }] }));
+        }
+        return client.sendCommand(args as string[], options as never);
+      },
+    };
+    const store = new RedisFencedStore<string>({ client: racing as never, database, namespace: 'wallet' });
+    await expect(store.put(guard, 'k', 'late')).rejects.toMatchObject({ name: 'StaleLockError' });
+    expect(thief).toBe(false);
+    expect(await store.get('k')).toBeUndefined();
+  });
+
   it('refuses bad input with typed errors and writes nothing', async () => {
     const { locks, store, database } = setup();
     const guard = await locks.lock('w', { timeout: 1000 });

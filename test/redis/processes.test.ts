@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RedisFencedStore } from '../../src/redis.js';
-import { CHILD_LEASE_MS, exited, next, start } from './children.js';
+import { ask, CHILD_LEASE_MS, exited, next, start } from './children.js';
 import { connect, randomDatabase } from './harness.js';
 
 const LEASE_MS = CHILD_LEASE_MS;
@@ -55,13 +55,16 @@ describe('RedisLockManager across processes', { timeout: 30_000 }, () => {
     expect(generation).toBeGreaterThan(held.generation);
     await next(waiter, 'wrote');
     holder.kill('SIGCONT');
-    // Its first timer after the resume reads the signal (aborted) before it writes; the write is refused.
-    let report: { reason?: string; kind?: string; writeAfter?: string; abortedBeforeWrite?: boolean };
-    do {
-      holder.send({ cmd: 'report' });
-      report = await next(holder, 'report');
-    } while (report.writeAfter === undefined || report.writeAfter === 'pending');
-    expect(report).toMatchObject({ reason: 'LockLostError', kind: 'expired', abortedBeforeWrite: true, writeAfter: 'StaleLockError' });
+    let report: { refused: boolean; attempts: Array<{ aborted: boolean; outcome: string }>; reason?: string; kind?: string };
+    do report = await ask(holder, 'report', 'report');
+    while (!report.refused);
+    // Before the stop its writes landed; after it, the very first write already saw the signal aborted
+    // (told before it acts) and was refused; no write that thought it held the lock was refused.
+    const firstTold = report.attempts.findIndex((a) => a.aborted);
+    expect(firstTold).toBeGreaterThanOrEqual(0);
+    expect(report.attempts.filter((a) => !a.aborted)).toEqual(report.attempts.slice(0, firstTold).map(() => ({ aborted: false, outcome: 'ok' })));
+    expect(report.attempts[firstTold]).toEqual({ aborted: true, outcome: 'StaleLockError' });
+    expect(report).toMatchObject({ reason: 'LockLostError', kind: 'expired' });
     const client = await connect();
     expect(await new RedisFencedStore<string>({ client, database, namespace: 'wallet' }).get('owner')).toBe('waiter');
     holder.kill('SIGKILL');

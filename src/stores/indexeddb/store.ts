@@ -26,6 +26,8 @@ export class IndexedDbLeaseStore implements LeaseStore {
   readonly connection: Connection;
   /** Readwrite transactions over the same store run in creation order. */
   readonly ordered = true;
+  /** Every tab reads one machine's clock. */
+  readonly ownTime = false;
 
   constructor(
     readonly database: string,

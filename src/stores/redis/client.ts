@@ -20,13 +20,17 @@ import { StorageError } from '../../core/errors.js';
 export interface RedisSubscriberClient {
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   destroy(): void;
 }
 
 /** What crosslock needs of a node-redis client (`RedisClientType`, connected). */
 export interface RedisClient {
+  /** Connected and ready for commands. */
   readonly isReady: boolean;
+  /** Connected, or reconnecting (false once closed: it will not come back). */
+  readonly isOpen: boolean;
   sendCommand<T = unknown>(args: ReadonlyArray<string>, options?: { abortSignal?: AbortSignal }): Promise<T>;
   duplicate(): RedisSubscriberClient;
 }
@@ -39,7 +43,7 @@ export interface Script {
 
 export function isRedisClient(value: unknown): value is RedisClient {
   const c = value as Partial<RedisClient> | null;
-  return typeof c === 'object' && c !== null && typeof c.sendCommand === 'function' && typeof c.duplicate === 'function' && typeof c.isReady === 'boolean';
+  return typeof c === 'object' && c !== null && typeof c.sendCommand === 'function' && typeof c.duplicate === 'function' && typeof c.isReady === 'boolean' && typeof c.isOpen === 'boolean';
 }
 
 export class Commands {
@@ -51,9 +55,14 @@ export class Commands {
     readonly timeoutMs: number,
   ) {}
 
+  /** Whether a failure may heal by waiting: Redis unreachable or busy, with a client that is not closed for good. */
+  transient(error: unknown): boolean {
+    return error instanceof StorageError && error.kind === 'unavailable' && this.client.isOpen;
+  }
+
   /** Sends one command; rejects with `StorageError` ('unavailable' when not connected or timed out, else 'failed'). */
   async send<T>(args: ReadonlyArray<string>, doing: string): Promise<T> {
-    if (!this.client.isReady) throw new StorageError('unavailable', `Redis is not connected: could not ${doing}`);
+    if (!this.client.isReady) throw new StorageError('unavailable', `Redis is not ${this.client.isOpen ? 'connected (reconnecting)' : 'connected: the client was closed'}: could not ${doing}`);
     // node-redis's own `timeout` bounds only the wait to WRITE a command, not its answer: a server that
     // stopped answering (SIGSTOP, a network partition) would hold the promise until the socket dies,
     // a minute later (measured: 58.7 s). So the answer is raced against `AbortSignal.timeout`, whose
@@ -92,13 +101,16 @@ export class Commands {
   }
 }
 
+/** Redis error replies that mean "not now" (the server is loading, busy, read-only, failing over): worth retrying. */
+const NOT_NOW = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
 export function redisError(error: unknown, doing: string): StorageError {
   if (error instanceof StorageError) return error;
-  // node-redis's errors keep the name 'Error': tell them by class. A reply the server sent (ErrorReply,
-  // SimpleError, BlobError) is a failure of the command; anything else (TimeoutError, ClientClosedError,
-  // ClientOfflineError, SocketClosedUnexpectedlyError, ...) means the server could not be reached.
-  const kind = (error as Error | undefined)?.constructor?.name ?? 'Error';
-  const reply = kind === 'ErrorReply' || kind === 'SimpleError' || kind === 'BlobError';
-  const message = (error as Error | undefined)?.message || kind;
-  return new StorageError(reply ? 'failed' : 'unavailable', `Redis failed to ${doing}: ${message}`, { cause: error });
+  const message = (error as Error | undefined)?.message || String(error);
+  // A reply the server sent starts with its error code (ERR, WRONGTYPE, NOSCRIPT, LOADING, OOM, ...);
+  // told apart by that, not by class name (a minified node-redis renames its classes). Anything else
+  // (TimeoutError, ClientClosedError, ClientOfflineError, a socket error) means the server was not reached.
+  const code = /^[A-Z][A-Z_]+\b/.exec(message)?.[0];
+  const kind = code === undefined || NOT_NOW.test(message) ? 'unavailable' : code === 'OOM' ? 'quota' : 'failed';
+  return new StorageError(kind, `Redis failed to ${doing}: ${message}`, { cause: error });
 }

@@ -7,10 +7,10 @@
  * write is refused by the store itself, whatever it believes (Kleppmann, "How to do distributed
  * locking", 2016).
  *
- * One atomic step: the fencing rule (fenced/stale.ts, the same as IndexedDB's) is applied to the lock's
- * record read with Redis `TIME`, and the write is a script that runs only if that record is still
- * exactly as read (scripts.ts `FENCED_WRITE`); a record changed meanwhile (a renewal) means read and
- * check again. Values are JSON (what `JSON.stringify` keeps: no `undefined`, functions, BigInt or
+ * The check and the write are one step: the fencing rule (fenced/stale.ts, the same as IndexedDB's) is
+ * applied to the lock's record read with Redis `TIME`, and the write is a script that runs only if that
+ * record is still exactly as read and the grant's lease has not ended by Redis's clock at that moment
+ * (scripts.ts `FENCED_WRITE`); a record changed meanwhile (a renewal) means read and check again. Values are JSON (what `JSON.stringify` keeps: no `undefined`, functions, BigInt or
  * cycles, which are refused with `InvalidOptionError`; a Date comes back as its ISO string). Keys are
  * strings; each namespace is one Redis hash.
  */
@@ -20,6 +20,7 @@ import type { LockGuard } from '../../core/types.js';
 import { fencedGuard } from '../../fenced/guard.js';
 import { staleness } from '../../fenced/stale.js';
 import { PROTOCOL_VERSION } from '../../lease/messages.js';
+import type { LeaseRecord } from '../../lease/record.js';
 import { Commands, isRedisClient, type RedisClient } from './client.js';
 import { RedisClock } from './clock.js';
 import { FENCED_WRITE, keysOf, type Keys } from './scripts.js';
@@ -61,13 +62,13 @@ export class RedisFencedStore<T = unknown> {
 
   async get(key: string): Promise<T | undefined> {
     const raw = await this.#commands.send<string | null>(['HGET', this.#hash, checkKey(key)], `read "${key}"`);
-    return raw === null ? undefined : (JSON.parse(raw) as T);
+    return raw === null ? undefined : (fromJson(raw, key) as T);
   }
 
   /** Every key and value of this store's namespace, by key. */
   async entries(): Promise<Array<[string, T]>> {
     const reply = await this.#commands.send<unknown>(['HGETALL', this.#hash], `read namespace "${this.namespace}"`);
-    const rows = pairs(reply).map(([key, value]): [string, T] => [key, JSON.parse(value) as T]);
+    const rows = pairs(reply).map(([key, value]): [string, T] => [key, fromJson(value, key) as T]);
     return rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
@@ -96,11 +97,14 @@ export class RedisFencedStore<T = unknown> {
     for (let attempt = 1; ; attempt++) {
       const { now, values } = await this.#records.read([fence.name], `check the lock "${fence.name}"`);
       const raw = values[0]!;
-      const stale = staleness(parseRecord(raw), now, generation, fence.token);
+      const record = parseRecord(raw);
+      const stale = staleness(record, now, generation, fence.token);
       if (stale) throw new StaleLockError(fence.name, generation, stale.current, stale.reason);
-      const args = [fence.name, raw, ...changes.flat()];
+      const expires = (record as LeaseRecord).holders.find((h) => h.token === fence.token)!.expires;
+      const args = [fence.name, raw, String(expires), ...changes.flat()];
       const written = await this.#commands.run<number>(FENCED_WRITE, [this.#keys.records, this.#hash], args, `write namespace "${this.namespace}"`);
       if (written === 1) return;
+      if (written === -1) throw new StaleLockError(fence.name, generation, undefined, "this holder's lease has expired");
       if (attempt >= MAX_ATTEMPTS) throw new StorageError('failed', `Redis: the record of "${fence.name}" changed under ${MAX_ATTEMPTS} fenced writes in a row`);
     }
   }
@@ -115,6 +119,15 @@ function pairs(reply: unknown): Array<[string, string]> {
     return rows;
   }
   return Object.entries((reply ?? {}) as Record<string, string>).map(([k, v]) => [k, String(v)]);
+}
+
+/** A stored value, or `StorageError('failed')` for one that is not JSON (not written by this store). */
+function fromJson(raw: string, key: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw new StorageError('failed', `the value of "${key}" in Redis is not JSON: it was not written by RedisFencedStore`, { cause: error });
+  }
 }
 
 function checkKey(key: unknown): string {

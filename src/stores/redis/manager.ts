@@ -6,8 +6,9 @@
  * What differs from IndexedDB is only wiring: the store is `RedisLeaseStore` (read → rule → CAS, with
  * `now` from Redis `TIME`, so hosts' clocks never meet), the bus Redis pub/sub (waiters are woken, not
  * polling; the leader election's announcements ride the same connection, see `[CLUSTER_CHANNEL]`), the clock `RedisClock` (Redis time estimated between reads), the heartbeat Node's timers.
- * A waiting `lock()` outlives Redis being unreachable (it retries until its timeout); a holder whose
- * renewal fails is told at once (`LockLostError('renewal-failed')`).
+ * A waiting `lock()` outlives Redis being unreachable (it retries until its timeout), and so does a
+ * held lease until its own end (renewals retry on each tick); a client closed for good fails both at once
+ * (`StorageError`, `LockLostError('renewal-failed')`).
  *
  * Defaults, and why they differ from the browser's (1.5 s / 0.5 s): `leaseMs` 5000, because a daemon's
  * event loop can be busy for a second or two (signing, a large JSON parse, a GC pause) and must not lose
@@ -15,7 +16,7 @@
  * lease (1000), so four renewals can fail in a row (a slow command, a failover) before the lease lapses.
  */
 import { CLUSTER_CHANNEL, type ClusterChannel } from '../../core/channel.js';
-import { InvalidOptionError, StorageError } from '../../core/errors.js';
+import { InvalidOptionError } from '../../core/errors.js';
 import { checkObject, databaseOption, msOption } from '../../core/options.js';
 import { LeaseLockManager } from '../../lease/manager.js';
 import { PROTOCOL_VERSION } from '../../lease/messages.js';
@@ -76,7 +77,7 @@ export class RedisLockManager extends LeaseLockManager {
       heartbeat: new Ticker(settings.renewMs),
       clock,
       lifecycle: undefined,
-      transient: (error) => error instanceof StorageError && error.kind === 'unavailable',
+      transient: (error) => commands.transient(error),
     });
     this.database = database;
     this.#subscriber = subscriber;

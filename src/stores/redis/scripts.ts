@@ -110,16 +110,19 @@ return removed`,
 };
 
 /**
- * KEYS: records, the namespace's fenced hash. ARGV: lock name, record as read, then key, value pairs
- * (value '' deletes; every stored value is JSON, never empty). Writes only if the lock's record is still
- * exactly as read (so the fencing check made on it still holds). Returns 1 when written, 0 otherwise.
+ * KEYS: records, the namespace's fenced hash. ARGV: lock name, record as read, the grant's expiry in that
+ * record (ms, Redis time), then key, value pairs (value '' deletes; every stored value is JSON, never
+ * empty). Writes only if the lock's record is still exactly as read (so the fencing check made on it still
+ * holds: nobody took the lock since) and the grant's lease has not ended by Redis's clock now. Returns 1
+ * when written, 0 when the record changed (check again), -1 when the lease has ended.
  */
 export const FENCED_WRITE: Script = {
   name: 'fenced-write',
   source: `if (redis.call('HGET', KEYS[1], ARGV[1]) or '') ~= ARGV[2] then return 0 end
-for i = 3, #ARGV, 2 do
+local t = redis.call('TIME')
+if tonumber(ARGV[3]) <= tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000 then return -1 end
+for i = 4, #ARGV, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 end
 return 1`,
 };
-

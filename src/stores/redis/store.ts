@@ -47,6 +47,8 @@ export class RedisLeaseStore implements LeaseStore {
   #floor: string | undefined;
   /** Two updates in flight land in whichever order their CAS wins. */
   readonly ordered = false;
+  /** Rules run on Redis `TIME`. */
+  readonly ownTime = true;
 
   constructor(
     readonly database: string,
@@ -56,7 +58,9 @@ export class RedisLeaseStore implements LeaseStore {
   ) {}
 
   async update<R extends RuleResult>(items: ReadonlyArray<readonly [string, Rule<R>]>, hints: UpdateHints = {}): Promise<R[]> {
-    const names = items.map(([name]) => name);
+    // Each name once: two rules of one name (two shared grants renewed together) run one after the
+    // other, the second on what the first wrote, as in one IndexedDB transaction; one CAS entry per name.
+    const names = [...new Set(items.map(([name]) => name))];
     const what = `update the lease of "${names[0]}"`;
     // A release may start from the records as this store last saw them and a time Redis has certainly
     // reached (lease/store.ts `UpdateHints`): one round trip when nothing changed since. Anything else
@@ -67,23 +71,35 @@ export class RedisLeaseStore implements LeaseStore {
     let state = remembered ? { now: lower, floor: this.#floor!, values: cached as string[], fresh: false } : { ...(await this.read(names, what)), fresh: true };
     for (let attempt = 1; ; attempt++) {
       const { now, floor, values } = state;
-      const results = items.map(([, rule], i) => rule(parseRecord(values[i]!), Number(floor), now));
+      const current = new Map(names.map((name, i) => [name, values[i]!]));
+      // A new record starts above the swept high-water mark AND above Redis time in microseconds: a Redis
+      // restarted empty lost its records and its floor, and generations go up by one per change of owner,
+      // so a hot lock (over 1000 changes a second) would outrun a clock in milliseconds, never one in µs.
+      const above = Math.max(Number(floor), Math.floor(now * 1000));
+      const results = items.map(([name, rule]) => {
+        const result = rule(parseRecord(current.get(name)!), above, now);
+        if (result.write !== null) current.set(name, JSON.stringify(result.write));
+        return result;
+      });
+      const changed = names.filter((name, i) => current.get(name) !== values[i]);
       // Nothing to write, on records just read in one step: the answer holds as of that step.
-      if (state.fresh && results.every((r) => r.write === null)) return results;
+      if (state.fresh && changed.length === 0) return results;
       const args = [floor];
-      results.forEach((r, i) => {
-        const active = r.write !== null && (r.write.holders.length > 0 || r.write.queue.length > 0);
-        args.push(names[i]!, values[i]!, r.write === null ? '' : JSON.stringify(r.write), active ? '1' : '0');
+      names.forEach((name, i) => {
+        const value = current.get(name)!;
+        const record = parseRecord(value) as { holders?: unknown[]; queue?: unknown[] } | undefined;
+        const active = !!(record?.holders?.length || record?.queue?.length);
+        args.push(name, values[i]!, value === values[i] ? '' : value, active ? '1' : '0');
       });
       // Sent even when nothing is written (remembered records): it confirms the answer for the record as it is.
       const sent = this.clock.mono();
-      const [written, seconds, micros, current, ...now2] = await this.commands.run<[number, string?, string?, string?, ...string[]]>(CAS, [this.keys.records, this.keys.active, this.keys.floor], args, what);
+      const [written, seconds, micros, floorNow, ...valuesNow] = await this.commands.run<[number, string?, string?, string?, ...string[]]>(CAS, [this.keys.records, this.keys.active, this.keys.floor], args, what);
       if (written === 1) {
-        results.forEach((r, i) => this.#remember(names[i]!, r.write === null ? values[i]! : args[4 * i + 3]!));
+        for (const name of names) this.#remember(name, current.get(name)!);
         return results;
       }
       if (attempt >= MAX_ATTEMPTS) throw new StorageError('failed', `Redis: could not ${what}: the record changed under ${MAX_ATTEMPTS} attempts in a row`);
-      state = { ...this.#saw(names, sent, seconds!, micros!, current!, now2), fresh: true };
+      state = { ...this.#saw(names, sent, seconds!, micros!, floorNow!, valuesNow), fresh: true };
     }
   }
 

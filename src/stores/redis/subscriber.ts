@@ -1,7 +1,8 @@
 /**
  * One pub/sub connection per manager (`client.duplicate()`: a subscribed connection can send nothing
- * else), shared by the lease bus and the cluster channels (core/channel.ts). Connected when made, so
- * it listens by the time the first release is published; destroyed by `close()`. node-redis reconnects
+ * else), shared by the lease bus and the cluster channels (core/channel.ts). Connected on first use (a
+ * manager's first lock; a message published before it listens costs that waiter a retry); destroyed by
+ * `close()`; a channel nobody listens to any more is unsubscribed. node-redis reconnects
  * and re-subscribes it after a connection loss; what was published meanwhile is lost, which every user
  * of it absorbs (waiters retry, elections recheck the lock).
  *
@@ -16,28 +17,32 @@ import type { Commands, RedisSubscriberClient } from './client.js';
 export class Subscriber {
   readonly #id = randomId();
   readonly #listeners = new Map<string, Set<(message: unknown) => void>>();
-  readonly #connection: RedisSubscriberClient;
-  readonly #ready: Promise<unknown>;
+  /** Made and connected on the first `listen()`, so a manager never used (or whose constructor threw) opens nothing. */
+  #connection: RedisSubscriberClient | undefined;
+  #ready: Promise<unknown> | undefined;
   #closed = false;
 
-  constructor(private readonly commands: Commands) {
-    this.#connection = commands.client.duplicate();
-    // Without a listener node-redis would throw its error event out of the process; reconnecting is its job.
-    this.#connection.on('error', () => {});
-    this.#ready = this.#connection.connect().catch(() => {});
-  }
+  constructor(private readonly commands: Commands) {}
 
   /** Calls `listener` with every JSON message on `channel` until the returned function is called. */
   listen(channel: string, listener: (message: unknown) => void): () => void {
+    if (this.#closed) return () => {};
     let set = this.#listeners.get(channel);
     if (!set) {
       this.#listeners.set(channel, (set = new Set()));
-      void this.#ready.then(() => {
-        if (!this.#closed && this.#listeners.get(channel)) return this.#connection.subscribe(channel, (raw) => this.#deliver(channel, raw));
-      }).catch(() => {});
+      void this.#connect()
+        .then((connection) => this.#listeners.get(channel) && connection.subscribe(channel, (raw) => this.#deliver(channel, raw)))
+        .catch(() => {});
     }
-    set.add(listener);
-    return () => void set.delete(listener);
+    const own = set;
+    own.add(listener);
+    return () => {
+      own.delete(listener);
+      if (own.size > 0 || this.#listeners.get(channel) !== own) return;
+      this.#listeners.delete(channel);
+      // Channels made per round name must not pile up on the connection.
+      void this.#ready?.then(() => !this.#closed && !this.#listeners.has(channel) && this.#connection!.unsubscribe(channel)).catch(() => {});
+    };
   }
 
   publish(channel: string, message: unknown): void {
@@ -58,7 +63,18 @@ export class Subscriber {
   close(): void {
     this.#closed = true;
     this.#listeners.clear();
-    this.#connection.destroy();
+    this.#connection?.destroy();
+  }
+
+  #connect(): Promise<RedisSubscriberClient> {
+    if (!this.#connection) {
+      const connection = (this.#connection = this.commands.client.duplicate());
+      // Without a listener node-redis would throw its error event out of the process; reconnecting is its job.
+      connection.on('error', () => {});
+      this.#ready = connection.connect();
+    }
+    const connection = this.#connection;
+    return this.#ready!.then(() => connection);
   }
 
   #deliver(channel: string, raw: string): void {
