@@ -38,7 +38,7 @@ export function scopedBus<M>(
   if (scope === 'cluster') {
     // The manager's own channels (Redis pub/sub): every process of the cluster hears it. Without them, an
     // in-process bus would pass for one and leave the other processes deaf: refuse instead.
-    if (!cluster) throw new UnsupportedError(`"${channelName}" needs messages across processes, and this manager of scope 'cluster' offers none`);
+    if (!cluster) throw new UnsupportedError("a 'cluster' manager without channels");
     const channel = cluster[CLUSTER_CHANNEL](channelName, (data) => check(data) && listener(data));
     return { post: (message) => channel.post(message), close: () => channel.close() };
   }
