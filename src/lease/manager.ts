@@ -39,7 +39,7 @@ import { Holders, type Held } from './holders.js';
 import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
 import { normalise } from './record.js';
 import type { LeaseSettings } from './settings.js';
-import type { Heartbeat, LeaseBus, LeaseStore } from './store.js';
+import type { Heartbeat, LeaseBus, LeaseStore, RuleResult, UpdateHints } from './store.js';
 import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable, TwoLooks } from './sweep.js';
 import { Waiting, type Start } from './waiting.js';
 
@@ -158,19 +158,19 @@ export abstract class LeaseLockManager extends BaseLockManager {
     this.#env.store.close();
   }
 
-  #run(name: string, token: string, mode: LockMode, intent: Intent): Promise<Decision> {
-    return this.#decide([[name, token, mode, intent]]).then(([decision]) => decision!);
+  #run(name: string, token: string, mode: LockMode, intent: Intent, announce?: UpdateHints['announce']): Promise<Decision> {
+    return this.#decide([[name, token, mode, intent]], announce).then(([decision]) => decision!);
   }
 
   /** Runs the lease rule for each (name, token, mode, intent) in one atomic update; decisions in order. */
-  async #decide(items: ReadonlyArray<readonly [string, string, LockMode, Intent]>): Promise<Decision[]> {
+  async #decide(items: ReadonlyArray<readonly [string, string, LockMode, Intent]>, announce?: UpdateHints['announce']): Promise<Decision[]> {
     const { clock, store } = this.#env;
     const dead = this.#deadTokens();
     const base = { lease: this.settings.leaseMs, owner: this.clientId, dead };
     const decisions = await store.update(
       items.map(([name, token, mode, intent]) => [name, (stored: unknown, floor: number, now?: number) => decide(stored, { ...base, token, mode, intent, floor, now: now ?? clock.now() })]),
       // A release grants nothing to the asker, so it may decide on an earlier time (store.ts `UpdateHints`).
-      { releaseOnly: items.every(([, , , intent]) => intent === 'release') },
+      { releaseOnly: items.every(([, , , intent]) => intent === 'release'), ...(announce ? { announce } : {}) },
     );
     decisions.forEach((d, i) => {
       if (d.corrupt) this.warn('record-repaired', items[i]![0], 'its lease record was not valid and was replaced by a free one (generation raised)');
@@ -182,7 +182,9 @@ export abstract class LeaseLockManager extends BaseLockManager {
   async #release(name: string, token: string, mode: LockMode, after?: Promise<unknown>): Promise<void> {
     this.#releasing.set(token, name);
     let decision: Decision;
-    const running = after && !this.#env.store.ordered ? after.then(nothing, nothing).then(() => this.#run(name, token, mode, 'release')) : this.#run(name, token, mode, 'release');
+    const announce = (results: readonly RuleResult[]): LeaseMessage => released(name, results[0] as Decision);
+    const run = (): Promise<Decision> => this.#run(name, token, mode, 'release', announce);
+    const running = after && !this.#env.store.ordered ? after.then(nothing, nothing).then(run) : run();
     this.#inFlight.add(running);
     try {
       decision = await running;
@@ -195,9 +197,8 @@ export abstract class LeaseLockManager extends BaseLockManager {
       this.#inFlight.delete(running);
     }
     this.#givenUp.delete(token);
-    const granted = decision.promoted.map(({ token, expires, lease }) => ({ token, expires, lease }));
-    const message: LeaseMessage = { v: PROTOCOL_VERSION, t: 'released', name, granted, generation: decision.record.generation, queued: decision.record.queue.length > 0 };
-    this.#env.bus?.post(message);
+    const message = released(name, decision);
+    if (!this.#env.store.announces) this.#env.bus?.post(message);
     this.#receive(message);
   }
 
@@ -297,3 +298,9 @@ export abstract class LeaseLockManager extends BaseLockManager {
 }
 
 const nothing = (): void => {};
+
+/** A release's announcement: whom it handed the lock to, the generation after it, whether others still wait. */
+function released(name: string, decision: Decision): LeaseMessage {
+  const granted = decision.promoted.map(({ token, expires, lease }) => ({ token, expires, lease }));
+  return { v: PROTOCOL_VERSION, t: 'released', name, granted, generation: decision.record.generation, queued: decision.record.queue.length > 0 };
+}

@@ -41,6 +41,12 @@ export interface RuleResult {
  */
 export interface UpdateHints {
   readonly releaseOnly?: boolean;
+  /**
+   * The message announcing the update's outcome (a release's handoff), made from the final results. A
+   * store that `announces` publishes it in the same step as the write, so waiters hear of a handoff one
+   * trip sooner; other stores ignore it (the manager posts it on the bus).
+   */
+  readonly announce?: (results: readonly RuleResult[]) => LeaseMessage;
 }
 
 export interface LeaseStore {
@@ -58,6 +64,8 @@ export interface LeaseStore {
    * it), rather than this process's clock at the attempt's start + its lease (hosts' clocks differ).
    */
   readonly ownTime: boolean;
+  /** True when the store publishes `UpdateHints.announce`'s message itself (on its own bus: Redis). */
+  readonly announces: boolean;
   /** Applies each rule to its record, all in one atomic step; results in the same order. Rejects with `StorageError`. */
   update<R extends RuleResult>(items: ReadonlyArray<readonly [string, Rule<R>]>, hints?: UpdateHints): Promise<R[]>;
   /** The records that have (or recently had) holders or waiters, by name. */

@@ -28,6 +28,8 @@ export class IndexedDbLeaseStore implements LeaseStore {
   readonly ordered = true;
   /** Every tab reads one machine's clock. */
   readonly ownTime = false;
+  /** The manager posts its messages on a BroadcastChannel. */
+  readonly announces = false;
 
   constructor(
     readonly database: string,

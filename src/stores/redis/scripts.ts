@@ -49,31 +49,33 @@ return out`,
 };
 
 /**
- * KEYS: records, active, floor. ARGV: the floor read, then per record: name, value read, value to
- * write ('' for none), '1' if the written record is active. Returns {1} when written; when anything
- * changed since the read (nothing written), what READ would have returned, prefixed by 0:
- * {0, seconds, microseconds, floor, record or '' per name}, so the caller decides again at once.
+ * KEYS: records, active, floor. ARGV: the floor read, a channel and a message to publish once written ('' and
+ * '' for none), then per record: name, value read, value to write ('' for none), '1' if the written record is
+ * active. Returns {1} when written (and published); when anything changed since the read (nothing written),
+ * what READ would have returned, prefixed by 0: {0, seconds, microseconds, floor, record or '' per name}, so
+ * the caller decides again at once. Publishing here saves a release's handoff one trip.
  */
 export const CAS: Script = {
   name: 'cas',
   source: `local floor = redis.call('GET', KEYS[3]) or '0'
 local same = true
-for i = 2, #ARGV, 4 do
+for i = 4, #ARGV, 4 do
   local current = redis.call('HGET', KEYS[1], ARGV[i]) or ''
   if current ~= ARGV[i + 1] or (current == '' and floor ~= ARGV[1]) then same = false; break end
 end
 if not same then
   local t = redis.call('TIME')
   local out = { 0, t[1], t[2], floor }
-  for i = 2, #ARGV, 4 do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) or '' end
+  for i = 4, #ARGV, 4 do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) or '' end
   return out
 end
-for i = 2, #ARGV, 4 do
+for i = 4, #ARGV, 4 do
   if ARGV[i + 2] ~= '' then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
     if ARGV[i + 3] == '1' then redis.call('SADD', KEYS[2], ARGV[i]) else redis.call('SREM', KEYS[2], ARGV[i]) end
   end
 end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return { 1 }`,
 };
 

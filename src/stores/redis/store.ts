@@ -49,6 +49,8 @@ export class RedisLeaseStore implements LeaseStore {
   readonly ordered = false;
   /** Rules run on Redis `TIME`. */
   readonly ownTime = true;
+  /** A release's message is published by its CAS script (see scripts.ts), on the lease bus's channel. */
+  readonly announces = true;
 
   constructor(
     readonly database: string,
@@ -82,9 +84,13 @@ export class RedisLeaseStore implements LeaseStore {
         return result;
       });
       const changed = names.filter((name, i) => current.get(name) !== values[i]);
+      const message = hints.announce?.(results);
       // Nothing to write, on records just read in one step: the answer holds as of that step.
-      if (state.fresh && changed.length === 0) return results;
-      const args = [floor];
+      if (state.fresh && changed.length === 0) {
+        if (message) this.#publish(message);
+        return results;
+      }
+      const args = [floor, message ? this.keys.channel : '', message ? JSON.stringify(message) : ''];
       names.forEach((name, i) => {
         const value = current.get(name)!;
         const record = parseRecord(value) as { holders?: unknown[]; queue?: unknown[] } | undefined;
@@ -101,6 +107,12 @@ export class RedisLeaseStore implements LeaseStore {
       if (attempt >= MAX_ATTEMPTS) throw new StorageError('failed', `Redis: could not ${what}: the record changed under ${MAX_ATTEMPTS} attempts in a row`);
       state = { ...this.#saw(names, sent, seconds!, micros!, floorNow!, valuesNow), fresh: true };
     }
+  }
+
+  #publish(message: unknown): void {
+    this.commands.send(['PUBLISH', this.keys.channel, JSON.stringify(message)], 'publish a lease message').catch(() => {
+      // Waiters elsewhere retry on their own schedule.
+    });
   }
 
   /** The records of `names`, the floor, and Redis time, in one step. */
