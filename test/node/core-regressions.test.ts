@@ -48,6 +48,42 @@ describe('issue 11 item 7: a timeout fires on time', () => {
   });
 });
 
+/** A memory manager whose grants, once made, take `recordMs` more to hand out, deaf to the signal (a Web Lock granted, its generation being written to an IndexedDB held up by a paused tab). */
+class SlowRecord extends MemoryLockManager {
+  recordMs = 1000;
+  protected override async acquire(request: AcquireRequest): Promise<Grant | null> {
+    const grant = await super.acquire(request);
+    await new Promise((resolve) => setTimeout(resolve, this.recordMs));
+    return grant;
+  }
+}
+
+describe('a waiting lock() settles on its timeout even while its grant is being recorded', () => {
+  it('rejects with LockTimeoutError on time (within the decoration budget), and releases the grant that arrives late', async () => {
+    const space = new MemoryLockSpace();
+    const locks = new SlowRecord({ space });
+    const other = new MemoryLockManager({ space });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let outcome: unknown;
+    locks.lock('x', { timeout: 100 }).catch((error: unknown) => (outcome = error));
+    await vi.advanceTimersByTimeAsync(100 + TIMEOUT_DECORATION_MS);
+    expect(outcome).toMatchObject({ name: 'LockTimeoutError', timeout: 100 });
+    expect(await other.tryLock('x')).toBeNull(); // the late grant is still being recorded
+    await vi.advanceTimersByTimeAsync(1000);
+    const after = await other.tryLock('x');
+    expect(after).not.toBeNull(); // ...and was released as soon as it arrived
+    await after!.release();
+    // An abort, likewise.
+    const controller = new AbortController();
+    const aborted = locks.lock('x', { timeout: Infinity, signal: controller.signal }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(10);
+    controller.abort(new Error('no'));
+    expect(await aborted).toMatchObject({ message: 'no' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await other.tryLock('x')).not.toBeNull();
+  });
+});
+
 describe('issue 11 item 8: a failed release does not replace the result', () => {
   it("resolves with fn's result and reports the failure as a 'warning' event", async () => {
     const locks = new FailingRelease({ space: new MemoryLockSpace() });
