@@ -303,16 +303,14 @@ export interface BaseLockManager<O extends LockOptions = LockOptions> {
  * 3066229778: two calls settled 2.7 s late, on time after this).
  */
 function settledBy(acquiring: Promise<Guard | null>, signal: AbortSignal): Promise<Guard | null> {
-  if (signal.aborted) return acquiring;
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason);
-      acquiring.then((late) => late?.release().catch(() => {}), () => {});
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    acquiring.then(
-      (guard) => (signal.removeEventListener('abort', onAbort), resolve(guard)),
-      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
-    );
-  });
+  return signal.aborted
+    ? acquiring
+    : new Promise((resolve, reject) => {
+        const onAbort = (): void => (reject(signal.reason), void acquiring.then((late) => late?.release().catch(ignore), ignore));
+        signal.addEventListener('abort', onAbort, { once: true });
+        // After an abort these are no-ops: the promise has settled.
+        void acquiring.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
 }
+
+const ignore = (): void => {};
