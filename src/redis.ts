@@ -7,3 +7,4 @@ export { RedisLockManager, type RedisLockManagerOptions } from './stores/redis/m
 export { RedisFencedStore, type RedisFencedStoreOptions } from './stores/redis/fenced.js';
 export type { RedisClient, RedisSubscriberClient } from './stores/redis/client.js';
 export type { LeaseOptions } from './lease/settings.js';
+export type { LeaseLockOptions } from './lease/manager.js';

@@ -13,6 +13,8 @@
  * - `wait` joins the queue (or refreshes its place) when refused; waiters refresh their entry like
  *   holders renew theirs, so a dead waiter's place lapses after one lease.
  *
+ * - `steal` (exclusive, never waits) takes the lock from every holder at once, as the Web Locks spec's
+ *   `steal` does; the queue is kept. The robbed holders are told by message, or at their next renewal.
  * - `release` hands the lock over directly: in the same transaction, the requests first in the stored
  *   queue that the remaining holders allow (one exclusive, or every shared one at the head) become
  *   holders (`promoted`), and the releaser tells them by message. A promoted request that asks again
@@ -30,7 +32,7 @@
 import type { LockMode } from '../core/types.js';
 import { normalise, RECORD_VERSION, type Entry, type LeaseRecord } from './record.js';
 
-export type Intent = 'acquire' | 'wait' | 'renew' | 'release';
+export type Intent = 'acquire' | 'wait' | 'renew' | 'release' | 'steal';
 
 export interface DecideInput {
   readonly now: number;
@@ -63,6 +65,8 @@ export interface Decision {
   readonly promoted: readonly Entry[];
   /** The stored value was a broken record and was replaced (the manager reports it). */
   readonly corrupt: boolean;
+  /** On steal: the holders it took the lock from (they are told by message, or at their next renewal). */
+  readonly stolen: readonly Entry[];
 }
 
 const NO_DEAD: ReadonlySet<string> = new Set();
@@ -93,6 +97,7 @@ export function decide(stored: unknown, input: DecideInput): Decision {
     retryAt: undefined,
     promoted: [],
     corrupt,
+    stolen: [],
     ...extra,
   });
   const mine = (e: Entry): boolean => e.token === token;
@@ -106,6 +111,15 @@ export function decide(stored: unknown, input: DecideInput): Decision {
     if (promoted.length === 0) return answer('released', { ...record, holders, queue }, changed || gone);
     const { next, generationUp } = granting(record, promoted, now, { holders, queue: queue.slice(promoted.length) });
     return answer('released', next, true, { promoted, generationUp });
+  }
+
+  if (intent === 'steal') {
+    // The Web Locks spec's steal (exclusive only): every holder loses the lock at once, live or not, and
+    // the asker holds it; the queue stays as it is (behind the thief). Generations count a change of
+    // owner as always; a holder robbed by its own manager is fenced out by its token (FencedStore checks it).
+    const entry: Entry = { owner, token, mode: 'exclusive', expires: now + lease, lease };
+    const { next, generationUp } = granting(record, [entry], now, { holders: [], queue: record.queue.filter((e) => !mine(e)) });
+    return answer('take', next, true, { generationUp, stolen: record.holders.filter((e) => !mine(e)) });
   }
 
   if (intent === 'renew') {

@@ -30,9 +30,11 @@
  *   holder's record, so a sweeper whose clock jumped ahead never deletes it).
  */
 import type { LockLostKind } from '../core/errors.js';
+import { InvalidOptionError } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
+import { must, type ParsedLockOptions } from '../core/options.js';
 import { randomId } from '../core/random.js';
-import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
+import type { LockInfo, LockMode, LockOptions, LockSnapshot } from '../core/types.js';
 import type { Clock } from './clock.js';
 import { decide, type Decision, type Intent } from './decide.js';
 import { Holders, type Held } from './holders.js';
@@ -59,7 +61,17 @@ export interface LeaseEnvironment {
   readonly transient?: (error: unknown) => boolean;
 }
 
-export abstract class LeaseLockManager extends BaseLockManager {
+/** `lock()` options of the lease backends: the contract's, plus `steal` (as in Web Locks). */
+export interface LeaseLockOptions extends LockOptions {
+  /**
+   * Takes the lock from its holders at once (needs `timeout: 0`, mode exclusive, no signal). The robbed
+   * holders' signals abort with `LockLostError('stolen')`: at once in this origin (message), else at their
+   * next renewal. For a holder that is stuck, never as a way to wait less.
+   */
+  steal?: boolean;
+}
+
+export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions> {
   readonly settings: Readonly<LeaseSettings>;
   readonly #env: LeaseEnvironment;
   readonly #waiting: Waiting;
@@ -105,9 +117,18 @@ export abstract class LeaseLockManager extends BaseLockManager {
     });
   }
 
+  protected override readonly extraLockKeys = ['steal'];
+
+  protected override checkExtra({ extra: { steal }, mode, signal, timeout }: ParsedLockOptions): void {
+    must('steal', steal, typeof steal === 'boolean', 'a boolean');
+    // As in Web Locks: a steal is exclusive and never waits.
+    if (steal && (mode === 'shared' || signal || timeout !== 0)) throw new InvalidOptionError('steal', 'needs mode "exclusive", timeout 0 and no signal');
+  }
+
   protected async acquire(request: AcquireRequest): Promise<Grant | null> {
     this.#activate();
     const { name, mode, signal, lost } = request;
+    if (request.extra.steal === true) return this.#steal(name, lost);
     if (signal) return this.#waiting.enqueue(name, { mode, token: randomId(), signal, lost });
     if (this.#waiting.busy(name)) return null; // requests of this manager wait ahead: not available
     const token = randomId();
@@ -115,6 +136,17 @@ export abstract class LeaseLockManager extends BaseLockManager {
     const decision = await this.#run(name, token, mode, 'acquire');
     if (decision.verdict !== 'take') return null;
     return this.#holders.grant(name, mode, token, start, decision.record.generation, lost, { expires: decision.record.holders.find((e) => e.token === token)?.expires });
+  }
+
+  /** Takes the lock from its holders at once (decide.ts `steal`) and tells them. */
+  async #steal(name: string, lost: AcquireRequest['lost']): Promise<Grant> {
+    const token = randomId();
+    const start: Start = { wall: this.#env.clock.now(), mono: this.#env.clock.mono() };
+    const decision = await this.#run(name, token, 'exclusive', 'steal');
+    const message: LeaseMessage = { v: PROTOCOL_VERSION, t: 'stolen', name, tokens: decision.stolen.map((e) => e.token) };
+    this.#env.bus?.post(message);
+    this.#receive(message);
+    return this.#holders.grant(name, 'exclusive', token, start, decision.record.generation, lost, { expires: decision.record.holders[0]?.expires });
   }
 
   protected async snapshot(): Promise<LockSnapshot> {
@@ -206,6 +238,10 @@ export abstract class LeaseLockManager extends BaseLockManager {
     if (message.t === 'released') {
       for (const handoff of message.granted) this.#waiting.handedOver(message.name, handoff, message.generation);
       if (message.granted.length === 0 && !message.queued) this.#waiting.wake(message.name);
+      return;
+    }
+    if (message.t === 'stolen') {
+      for (const held of this.#holders.all()) if (message.tokens.includes(held.token)) this.#holders.lose(held, 'stolen', 'by a steal');
       return;
     }
     const until = this.#env.clock.now() + this.settings.leaseMs;

@@ -23,10 +23,15 @@ export type LeaseMessage =
    */
   | { readonly v: typeof PROTOCOL_VERSION; readonly t: 'released'; readonly name: string; readonly granted: readonly Handoff[]; readonly generation: number; readonly queued: boolean }
   /** A tab is unloading: its entries with these tokens are gone (treat them as expired at once). */
-  | { readonly v: typeof PROTOCOL_VERSION; readonly t: 'dead'; readonly tokens: readonly string[]; readonly names: readonly string[] };
+  | { readonly v: typeof PROTOCOL_VERSION; readonly t: 'dead'; readonly tokens: readonly string[]; readonly names: readonly string[] }
+  /**
+   * A steal took `name` from the grants with these tokens: their holders are told at once (otherwise at
+   * their next renewal, which finds the lease gone). Older code drops this message, and learns at renewal.
+   */
+  | { readonly v: typeof PROTOCOL_VERSION; readonly t: 'stolen'; readonly name: string; readonly tokens: readonly string[] };
 
 /** Whether `value` is a message of this protocol version (anything else is ignored). */
 export function isMessage(value: unknown): value is LeaseMessage {
   const m = value as Partial<LeaseMessage> | null;
-  return typeof m === 'object' && m !== null && m.v === PROTOCOL_VERSION && (m.t === 'released' || m.t === 'dead');
+  return typeof m === 'object' && m !== null && m.v === PROTOCOL_VERSION && (m.t === 'released' || m.t === 'dead' || m.t === 'stolen');
 }

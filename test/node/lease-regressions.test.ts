@@ -196,8 +196,9 @@ describe('issue 11: lease records', () => {
     const dead = { v: PROTOCOL_VERSION, t: 'dead', tokens: ['t'], names: ['w.x'] };
     expect(isMessage(released)).toBe(true);
     expect(isMessage(dead)).toBe(true);
+    expect(isMessage({ v: PROTOCOL_VERSION, t: 'stolen', name: 'w.x', tokens: ['t'] })).toBe(true);
     const { v: _, ...unversioned } = released; // crosslock 0.1's shape
-    for (const bad of [unversioned, { ...released, v: PROTOCOL_VERSION + 1 }, { ...dead, v: PROTOCOL_VERSION - 1 }, { ...dead, v: String(PROTOCOL_VERSION) }, { ...released, t: 'stolen' }, null, undefined, 'released', 2, [released]]) {
+    for (const bad of [unversioned, { ...released, v: PROTOCOL_VERSION + 1 }, { ...dead, v: PROTOCOL_VERSION - 1 }, { ...dead, v: String(PROTOCOL_VERSION) }, { ...released, t: 'granted' }, null, undefined, 'released', 2, [released]]) {
       expect(isMessage(bad), JSON.stringify(bad)).toBe(false);
     }
     // And the bus delivers nothing else: an old message posted on its channel never reaches a listener.
