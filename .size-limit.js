@@ -27,7 +27,9 @@
 // +80 B service (it refuses cluster managers; the leader's +110 B), +30 B backup (the leader's); then +50 B
 // core at load, +30 B memory: a waiting lock() settles on its timeout even while its grant is being recorded
 // (chaos web-locks 20k), and +110 B more with the lease backend (that, and releases announced by the store).
-// Then +240 B with the lease backend: steal on leases (issue 16, for the Web Locks polyfill). They are
+// Then +240 B with the lease backend: steal on leases (issue 16, for the Web Locks polyfill); crosslock/polyfill
+// set when it was added (issue 16) at its measured size + ~40 B; +40 B core at load: WebLockManager refuses the
+// polyfill as the browser's locks (platformDefault then picks leases). They are
 // NOT the targets of issue 7 (core at load ≤ 2 kB, with the IndexedDB fallback ≤ 5 kB), which the
 // README's Performance section compares with, and which this contract does not meet today.
 const lazyChunksExternal = {
@@ -42,14 +44,15 @@ const core = { 'dist/index.js': '{ WebLockManager, platformDefault }' };
 const withFallback = { ...core, 'dist/indexeddb.js': '{ IndexedDbLockManager }' };
 
 export default [
-  { name: 'core at load: contract + WebLockManager + platformDefault', import: core, modifyEsbuildConfig: atLoad, gzip: true, limit: '4280 B' },
-  { name: 'core at load (brotli)', import: core, modifyEsbuildConfig: atLoad, brotli: true, limit: '3930 B' },
-  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '12450 B' },
-  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '11380 B' },
-  { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '13990 B' },
+  { name: 'core at load: contract + WebLockManager + platformDefault', import: core, modifyEsbuildConfig: atLoad, gzip: true, limit: '4320 B' },
+  { name: 'core at load (brotli)', import: core, modifyEsbuildConfig: atLoad, brotli: true, limit: '3970 B' },
+  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '12500 B' },
+  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '11420 B' },
+  { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '14050 B' },
   { name: 'crosslock/memory: MemoryLockManager', import: { 'dist/memory.js': '{ MemoryLockManager }' }, gzip: true, limit: '3560 B' },
   { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3910 B' },
   { name: 'crosslock/service: serve + connect (comlink included)', import: { 'dist/service.js': '{ serve, connect }' }, gzip: true, limit: '10030 B' },
   { name: 'crosslock/backup: BackupSwapper (IndexedDB target, idb and LeaderElection included)', import: { 'dist/backup.js': '{ BackupSwapper }' }, gzip: true, limit: '10280 B' },
   { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4800 B' },
+  { name: 'crosslock/polyfill: installWebLocksPolyfill (the lease backend and idb included)', import: { 'dist/polyfill.js': '{ installWebLocksPolyfill }' }, gzip: true, limit: '13110 B' },
 ];

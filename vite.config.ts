@@ -1,6 +1,6 @@
 /**
  * Library build (`vite build`): one ESM file per entry point (`crosslock`, `crosslock/memory`,
- * `crosslock/indexeddb`, `crosslock/fenced`, `crosslock/leader`, `crosslock/service`, `crosslock/backup`, `crosslock/backup/file`, `crosslock/redis`) plus shared chunks, no
+ * `crosslock/indexeddb`, `crosslock/fenced`, `crosslock/leader`, `crosslock/service`, `crosslock/backup`, `crosslock/backup/file`, `crosslock/redis`, `crosslock/polyfill`) plus shared chunks, no
  * dependencies bundled (`idb`; the peers `comlink` and `redis`, which crosslock/redis never imports). Declarations come from
  * `tsc -p tsconfig.build.json` (vite-plugin-dts needs TypeScript's JS API, which TypeScript 7 lacks).
  *
@@ -30,7 +30,7 @@ const library = defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts', leader: 'src/leader.ts', service: 'src/service.ts', backup: 'src/backup.ts', 'backup-file': 'src/backup-file.ts', redis: 'src/redis.ts' },
+      entry: { index: 'src/index.ts', memory: 'src/memory.ts', indexeddb: 'src/indexeddb.ts', fenced: 'src/fenced.ts', leader: 'src/leader.ts', service: 'src/service.ts', backup: 'src/backup.ts', 'backup-file': 'src/backup-file.ts', redis: 'src/redis.ts', polyfill: 'src/polyfill.ts' },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },

@@ -33,7 +33,7 @@ const option = (name: string): string | undefined => {
 const list = (name: string, fallback: string): string[] => (option(name) ?? fallback).split(',').filter(Boolean);
 const quick = args.includes('--quick');
 const tabCounts = list('tabs', quick ? '4' : '2,4,8').map(Number);
-const adapters = list('adapters', 'raw,crosslock-web,crosslock-web-checked,crosslock-idb:nolocks,browser-tabs-lock');
+const adapters = list('adapters', 'raw,crosslock-web,crosslock-web-checked,crosslock-idb:nolocks,crosslock-polyfill:nolocks,browser-tabs-lock');
 const failoverAdapters = list('failover-adapters', 'raw,crosslock-web,crosslock-idb:nolocks,browser-tabs-lock,broadcast-channel,broadcast-channel:nolocks');
 const leaderAdapters = list('leader-adapters', 'crosslock-leader-web,crosslock-leader-idb:nolocks,broadcast-channel,broadcast-channel:nolocks,tab-election');
 const seconds = Number(option('seconds') ?? (quick ? 1 : 1.5));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 const crosslock = await import('crosslock');
 const { MemoryLockManager } = await import('crosslock/memory');
 const { FencedStore } = await import('crosslock/fenced');
-for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader', 'service', 'backup', 'backup-file', 'redis']) {
+for (const entry of ['index', 'memory', 'indexeddb', 'fenced', 'leader', 'service', 'backup', 'backup-file', 'redis', 'polyfill']) {
   assert.ok(existsSync(new URL(`../dist/${entry}.d.ts`, import.meta.url)), `dist/${entry}.d.ts was not emitted`);
 }
 assert.equal(typeof FencedStore, 'function');
@@ -50,8 +50,12 @@ const backupBytes = await encodeBackup({ walletId: 'smoke', sequence: 1, created
 assert.deepEqual([...(await decodeBackup(backupBytes, { walletId: 'smoke' })).payload], [1, 2]);
 const { FileBackupTarget } = await import('crosslock/backup/file');
 assert.equal(typeof FileBackupTarget, 'function');
+const { WebLocksPolyfill } = await import('crosslock/polyfill');
+const polyfill = new WebLocksPolyfill({ database: 'smoke-polyfill' });
+assert.equal(await polyfill.request('a name of any kind: \u0000 é', (lock) => lock.name), 'a name of any kind: \u0000 é');
+await polyfill.close();
 const { RedisLockManager, RedisFencedStore } = await import('crosslock/redis');
 assert.throws(() => new RedisLockManager({ client: {} }), { name: 'InvalidOptionError' });
 assert.equal(typeof RedisFencedStore, 'function');
 assert.doesNotMatch(readFileSync(new URL('../dist/redis.js', import.meta.url), 'utf8'), /from ['"]redis['"]|import\(['"]redis['"]\)/, 'crosslock/redis imports the redis package (the app passes its client in)');
-console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb); a leader elected; a service called; a backup round-tripped; crosslock/redis loads without the redis package`);
+console.log(`smoke: built package imported in Node ${process.version}; every entry loads; lock/unlock ok (memory, indexeddb); a leader elected; a service called; a backup round-tripped; a polyfilled request ran; crosslock/redis loads without the redis package`);

@@ -7,6 +7,7 @@ import './leader.js';
 import { broadcastChannelElection } from '../adapters/broadcast-channel.js';
 import { browserTabsLock } from '../adapters/browser-tabs-lock.js';
 import { crosslockIdb } from '../adapters/crosslock-idb.js';
+import { crosslockPolyfill } from '../adapters/crosslock-polyfill.js';
 import { crosslockWeb, crosslockWebUnchecked } from '../adapters/crosslock-web.js';
 import { rawWebLocks } from '../adapters/raw-web-locks.js';
 import type { BenchAdapter } from '../adapters/types.js';
@@ -16,6 +17,7 @@ const adapters: Record<string, BenchAdapter> = {
   'crosslock-web': crosslockWebUnchecked,
   'crosslock-web-checked': crosslockWeb,
   'crosslock-idb': crosslockIdb,
+  'crosslock-polyfill': crosslockPolyfill,
   'browser-tabs-lock': browserTabsLock,
   'broadcast-channel': broadcastChannelElection,
 };

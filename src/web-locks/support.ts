@@ -10,10 +10,15 @@ export type BrowserLocks = Navigator['locks'];
 export function browserLocks(): BrowserLocks {
   const scope = globalThis as { navigator?: Partial<Navigator>; isSecureContext?: boolean; document?: unknown };
   const locks = scope.navigator?.locks;
-  if (typeof locks?.request === 'function') return locks;
+  // crosslock/polyfill is leases, not the browser's locks: WebLockManager's guarantees (released at once,
+  // exclusion by the browser alone) would not hold over it; platformDefault() then picks the leases directly.
+  const polyfilled = (locks as unknown as Record<symbol, unknown> | undefined)?.[Symbol.for('crosslock.webLocksPolyfill')];
+  if (typeof locks?.request === 'function' && !polyfilled) return locks;
   throw new UnsupportedError(
     `no navigator.locks: ${
-      !scope.navigator || !(scope.document || 'WorkerGlobalScope' in globalThis)
+      polyfilled
+        ? 'it is crosslock/polyfill (leases)'
+        : !scope.navigator || !(scope.document || 'WorkerGlobalScope' in globalThis)
         ? 'not a browser'
         : scope.isSecureContext === false
           ? 'not a secure context (https or localhost)'

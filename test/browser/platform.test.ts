@@ -22,6 +22,9 @@ describe('platformDefault in Chromium', async () => {
     const chosen = await platformDefault();
     made.push(chosen.manager);
     expect(chosen).toMatchObject({ backend: 'web-locks', scope: 'origin', realmOnly: false, reason: 'available' });
+    // And installing the polyfill there leaves the browser's own locks alone.
+    const { installWebLocksPolyfill } = await import('../../src/polyfill.js');
+    expect(installWebLocksPolyfill()).toEqual({ installed: false, locks: navigator.locks });
   });
 
   it('falls back to IndexedDB leases without navigator.locks, and says why', async () => {
@@ -30,6 +33,20 @@ describe('platformDefault in Chromium', async () => {
     made.push(chosen.manager);
     expect(chosen).toMatchObject({ backend: 'indexeddb', scope: 'origin', realmOnly: false });
     expect(chosen.reason).toMatch(/not web-locks: no navigator.locks: browser too old/);
+  });
+
+  it('with crosslock/polyfill installed as navigator.locks, picks the IndexedDB leases, not the polyfill as if it were Web Locks', async () => {
+    hide(Navigator.prototype, 'locks');
+    const { installWebLocksPolyfill } = await import('../../src/polyfill.js');
+    const { installed, locks } = installWebLocksPolyfill({ database: `platform-polyfill-${Math.random()}` });
+    restore.push(() => delete (navigator as { locks?: unknown }).locks);
+    expect(installed).toBe(true);
+    expect(navigator.locks).toBe(locks);
+    const chosen = await platformDefault({ indexedDb: { database: `platform-${Math.random()}` } });
+    made.push(chosen.manager);
+    expect(chosen).toMatchObject({ backend: 'indexeddb', scope: 'origin' });
+    expect(chosen.reason).toMatch(/crosslock\/polyfill/);
+    await (locks as { close(): Promise<void> }).close();
   });
 
   it('falls back to memory only loudly, and refuses to when told to', async () => {

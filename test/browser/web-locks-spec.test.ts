@@ -1,5 +1,13 @@
-/** The Web Locks spec cases (test/web-locks-spec/cases.ts) against the browser's own navigator.locks: each must pass here. */
-import { webLocksSpec } from '../web-locks-spec/cases.js';
+/**
+ * The Web Locks spec cases (test/web-locks-spec/cases.ts), twice: against the browser's own
+ * navigator.locks (each must pass there, which proves the case) and against crosslock/polyfill.
+ */
+import { afterAll } from 'vitest';
+import { WebLocksPolyfill } from '../../src/polyfill.js';
+import { webLocksSpec, type WebLocks } from '../web-locks-spec/cases.js';
+
+const polyfill = new WebLocksPolyfill({ database: `spec-${Math.random().toString(36).slice(2)}` });
+afterAll(() => polyfill.close());
 
 webLocksSpec({
   name: "Chromium's navigator.locks",
@@ -12,3 +20,5 @@ webLocksSpec({
     queryEmptiesLoneSurrogates: "Chromium's query() reports names with lone surrogates as ''",
   },
 });
+
+webLocksSpec({ name: 'crosslock/polyfill (WebLocksPolyfill over IndexedDB leases)', locks: () => polyfill as unknown as WebLocks });

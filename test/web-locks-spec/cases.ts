@@ -80,6 +80,20 @@ export function webLocksSpec(subject: WebLocksSubject): void {
         await rejectsWithName(locks.request(unique('a'), {}, 'no' as never), 'TypeError');
       });
 
+      it('a Symbol as the name rejects with TypeError (a DOMString cannot be made of it)', async () => {
+        await rejectsWithName(subject.locks().request(Symbol('n') as unknown as string, () => {}), 'TypeError');
+      });
+
+      it('the options are read once each, in the order WebIDL reads a dictionary (ifAvailable, mode, signal, steal)', async () => {
+        const read: string[] = [];
+        const options = {};
+        for (const [key, value] of [['steal', false], ['mode', 'exclusive'], ['ifAvailable', false], ['signal', undefined]] as const) {
+          Object.defineProperty(options, key, { enumerable: true, get: () => (read.push(key), value) });
+        }
+        await subject.locks().request(unique('d'), options, () => {});
+        expect(read).toEqual(['ifAvailable', 'mode', 'signal', 'steal']);
+      });
+
       it('a mode that is not "shared" or "exclusive" rejects with TypeError', async () => {
         await rejectsWithName(subject.locks().request(unique('m'), { mode: 'open' as LockMode }, () => {}), 'TypeError');
       });
@@ -148,8 +162,8 @@ export function webLocksSpec(subject: WebLocksSubject): void {
     describe('holding', () => {
       it('the callback gets a Lock with name and mode; request() resolves with what it returned', async () => {
         const name = unique('h');
-        const result = await subject.locks().request(name, { mode: 'shared' }, (lock) => ({ name: lock!.name, mode: lock!.mode, isLock: lock instanceof Object }));
-        expect(result).toEqual({ name, mode: 'shared', isLock: true });
+        const result = await subject.locks().request(name, { mode: 'shared' }, (lock) => ({ name: lock!.name, mode: lock!.mode, tag: Object.prototype.toString.call(lock) }));
+        expect(result).toEqual({ name, mode: 'shared', tag: '[object Lock]' });
         expect(await subject.locks().request(unique('h'), (lock) => lock!.mode)).toBe('exclusive');
       });
 
@@ -166,6 +180,15 @@ export function webLocksSpec(subject: WebLocksSubject): void {
         expect(await first).toBe('done');
         await second;
         expect(secondRan).toBe(true);
+      });
+
+      it('request() settles only once the lock is released: a request made right after it is granted', async () => {
+        const locks = subject.locks();
+        const name = unique('r');
+        for (const mode of ['exclusive', 'shared'] as const) {
+          await locks.request(name, { mode }, async () => 'done');
+          expect(await locks.request(name, { ifAvailable: true }, (lock) => lock !== null)).toBe(true);
+        }
       });
 
       it('a callback that throws, or returns a rejected promise: request() rejects with it and the lock is released', async () => {
