@@ -34,42 +34,18 @@ import { InvalidOptionError } from '../core/errors.js';
 import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
 import { must, type ParsedLockOptions } from '../core/options.js';
 import { randomId } from '../core/random.js';
-import type { LockInfo, LockMode, LockOptions, LockSnapshot } from '../core/types.js';
-import type { Clock } from './clock.js';
+import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
+import { nothing, released, type LeaseEnvironment, type LeaseLockOptions } from './env.js';
 import { decide, type Decision, type Intent } from './decide.js';
 import { Holders, type Held } from './holders.js';
 import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
 import { normalise } from './record.js';
 import type { LeaseSettings } from './settings.js';
-import type { Heartbeat, LeaseBus, LeaseStore, RuleResult, UpdateHints } from './store.js';
+import type { RuleResult, UpdateHints } from './store.js';
 import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable, TwoLooks } from './sweep.js';
 import { Waiting, type Start } from './waiting.js';
 
-/**
- * The page lifecycle, where there is one: `hide` on pagehide (`cached`: the page may be kept in the
- * back/forward cache), `resume` when a frozen or cached page runs again.
- */
-export type Lifecycle = (events: { hide(cached: boolean): void; resume(): void }) => () => void;
-
-export interface LeaseEnvironment {
-  readonly store: LeaseStore;
-  readonly bus: LeaseBus | undefined;
-  readonly heartbeat: Heartbeat;
-  readonly clock: Clock;
-  readonly lifecycle: Lifecycle | undefined;
-  /** Store failures a waiting request outlives (retrying) rather than fails with; see `WaitingHooks.transient`. */
-  readonly transient?: (error: unknown) => boolean;
-}
-
-/** `lock()` options of the lease backends: the contract's, plus `steal` (as in Web Locks). */
-export interface LeaseLockOptions extends LockOptions {
-  /**
-   * Takes the lock from its holders at once (needs `timeout: 0`, mode exclusive, no signal). The robbed
-   * holders' signals abort with `LockLostError('stolen')`: at once in this origin (message), else at their
-   * next renewal. For a holder that is stuck, never as a way to wait less.
-   */
-  steal?: boolean;
-}
+export type { LeaseEnvironment, LeaseLockOptions, Lifecycle } from './env.js';
 
 export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions> {
   readonly settings: Readonly<LeaseSettings>;
@@ -331,12 +307,4 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     const { lifecycle } = this.#env;
     if (lifecycle) this.#unsubscribe.push(lifecycle({ hide: this.#onHide, resume: this.#onShow }));
   }
-}
-
-const nothing = (): void => {};
-
-/** A release's announcement: whom it handed the lock to, the generation after it, whether others still wait. */
-function released(name: string, decision: Decision): LeaseMessage {
-  const granted = decision.promoted.map(({ token, expires, lease }) => ({ token, expires, lease }));
-  return { v: PROTOCOL_VERSION, t: 'released', name, granted, generation: decision.record.generation, queued: decision.record.queue.length > 0 };
 }
