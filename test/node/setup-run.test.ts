@@ -69,10 +69,23 @@ describe('the setup step as a process', () => {
     chmodSync(join(bin, 'redis-server'), 0o755);
     const found = setup({ PATH: bin, CROSSLOCK_NO_INSTALL: '1', CROSSLOCK_REDIS_URL: '' });
     expect(found.redis).toEqual([expect.stringMatching(new RegExp(`^setup: Redis server v=9\\.9\\.9 at ${bin}/redis-server \\(found in \\d+\\.\\d s\\)$`))]);
-    const missing = setup({ CROSSLOCK_NO_INSTALL: '1', CROSSLOCK_REDIS_URL: '' });
+    const browserOnly = mkdtempSync(join(empty, 'chromium-'));
+    writeFileSync(join(browserOnly, 'chromium'), '#!/bin/sh\necho "Chromium 999.0.0.1"\n');
+    chmodSync(join(browserOnly, 'chromium'), 0o755);
+    const missing = setup({ PATH: browserOnly, CROSSLOCK_NO_INSTALL: '1', CROSSLOCK_REDIS_URL: '' });
     expect(missing.status).toBe(1);
     expect(missing.redis).toHaveLength(1);
     expect(missing.redis[0]).toMatch(/^setup: no Redis found and CROSSLOCK_NO_INSTALL=1 is set: run `(sudo )?apt-get install -y redis-server`|brew install redis-server|install Redis/);
     expect(missing.redis[0]).toContain('CROSSLOCK_REDIS_URL=redis://127.0.0.1:6379');
+  });
+
+  it('with nothing at all (no Chromium, no redis-server) and CROSSLOCK_NO_INSTALL=1: one line naming both, exit 1', () => {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { HOME: empty, PLAYWRIGHT_BROWSERS_PATH: empty, PATH: empty, CROSSLOCK_NO_INSTALL: '1' } });
+    const lines = `${result.stdout}${result.stderr}`.split('\n').filter(Boolean);
+    expect(result.status).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^setup: no Chromium and no Redis found and CROSSLOCK_NO_INSTALL=1 is set: Chromium: .*apt-get install -y chromium.*; Redis: .*apt-get install -y redis-server.*\.$/);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });

@@ -16,19 +16,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DEPENDENCIES } from './deps.mjs';
 import { findInstalled, onPath } from './find.mjs';
-import { describeStep, planSetup, seconds, stepFailure } from './plan.mjs';
+import { combineStops, describeStep, planSetup, seconds, stepFailure } from './plan.mjs';
 
 /** A browser download is ~170 MB; apt-get's chromium with its libraries ~100 MB. */
 const INSTALL_LIMIT_MS = 10 * 60_000;
 const VERSION_LIMIT_MS = 15_000;
 
-let failed = false;
-for (const dep of DEPENDENCIES) {
-  const line = ensure(dep);
-  console.log(line.text);
-  if (!line.ok) failed = true;
-}
-process.exit(failed ? 1 : 0);
+const results = DEPENDENCIES.map((dep) => ensure(dep));
+for (const line of combineStops(results.map((r) => r.text))) console.log(line);
+process.exit(results.every((r) => r.ok) ? 0 : 1);
 
 /**
  * @param {import('./plan.mjs').Dependency} dep

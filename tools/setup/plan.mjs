@@ -105,3 +105,18 @@ export function describeStep(step) {
 export function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * One line for several dependencies missing with installing off, so `CROSSLOCK_NO_INSTALL=1 npm test` stops
+ * with one line however many are missing. Lines that are not such stops are kept as they are.
+ * @param {string[]} lines
+ * @returns {string[]}
+ */
+export function combineStops(lines) {
+  const pattern = /^setup: no (.+?) found and CROSSLOCK_NO_INSTALL=1 is set: (.*?)\.?$/;
+  const stops = lines.map((line) => pattern.exec(line)).filter((m) => m !== null);
+  if (stops.length < 2) return lines;
+  const combined = `setup: no ${stops.map((m) => m[1]).join(' and no ')} found and CROSSLOCK_NO_INSTALL=1 is set: ${stops.map((m) => `${m[1]}: ${m[2]}`).join('; ')}.`;
+  const rest = lines.filter((line) => !pattern.test(line));
+  return [combined, ...rest];
+}
