@@ -7,7 +7,7 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { LockLostError, type LockGuard } from '../../src/index.js';
 import { RedisLockManager } from '../../src/redis.js';
-import { Commands } from '../../src/stores/redis/client.js';
+import { Commands, redisError } from '../../src/stores/redis/client.js';
 import { RedisClock } from '../../src/stores/redis/clock.js';
 import { keysOf } from '../../src/stores/redis/scripts.js';
 import { RedisLeaseStore } from '../../src/stores/redis/store.js';
@@ -194,12 +194,40 @@ describe('RedisLockManager time', () => {
     await guard!.release();
   });
 
+  it('a machine suspended past the lease (the wall clock moves, the monotonic one does not) is told at once on waking', async () => {
+    const m = manager({ leaseMs: 1000, renewMs: 200 });
+    const guard = await m.lock('x', { timeout: 1000 });
+    expect(guard.signal.aborted).toBe(false);
+    const realNow = Date.now.bind(Date);
+    // Suspend: 5 s pass on the wall clock while performance.now() (CLOCK_MONOTONIC) stands still.
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 5000);
+    expect(guard.signal.aborted).toBe(true);
+    expect(guard.signal.reason).toMatchObject({ name: 'LockLostError', kind: 'expired' });
+    vi.restoreAllMocks();
+  });
+
   it('RedisClock estimates Redis time from the monotonic clock, never behind it', () => {
     const clock = new RedisClock();
     const sent = clock.mono();
     clock.observe(1_000_000, sent);
     expect(clock.now()).toBeGreaterThanOrEqual(1_000_000);
     expect(clock.now()).toBeLessThan(1_000_000 + 1000);
+  });
+});
+
+describe('Redis errors', () => {
+  it('are typed by the reply code: busy or failing over is transient (unavailable), out of memory is quota, the rest failed', () => {
+    const kind = (message: string, cls = 'ErrorReply') => {
+      const error = Object.assign(new Error(message), {});
+      Object.defineProperty(error, 'constructor', { value: { name: cls } });
+      return redisError(error, 'x').kind;
+    };
+    expect(['LOADING Redis is loading the dataset in memory', 'BUSY Redis is busy running a script', 'READONLY You can\'t write against a read only replica.', 'MASTERDOWN Link with MASTER is down', 'TRYAGAIN Multiple keys request during rehashing'].map((m) => kind(m))).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable', 'unavailable']);
+    expect(kind("OOM command not allowed when used memory > 'maxmemory'.")).toBe('quota');
+    expect(kind('ERR wrong number of arguments')).toBe('failed');
+    expect(kind('NOSCRIPT No matching script')).toBe('failed');
+    expect(kind('The client is closed', 'ClientClosedError')).toBe('unavailable');
+    expect(kind('', 'TimeoutError')).toBe('unavailable');
   });
 });
 
