@@ -208,7 +208,10 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
       for (;;) {
         // A waiting request is answered null only when its grant was lost before it could be handed
         // out (see #acquire): ask again; the wait's timeout, signal and close() still bound it.
-        const guard = await settledBy(this.#acquire(name, full, { ...parsed, signal: wait.signal }), wait.signal);
+        const acquiring = this.#acquire(name, full, { ...parsed, signal: wait.signal });
+        // Only a timeout or the caller's signal needs racing (close() takes back what it finds itself);
+        // so a wait for ever adds no listener per waiter to the manager's own signal.
+        const guard = wait.signal === this.#closing.signal ? await acquiring : await settledBy(acquiring, wait.signal, (late) => this.#unseen(full, late));
         if (guard) return guard;
         if (wait.signal.aborted) throw wait.signal.reason;
       }
@@ -218,6 +221,12 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
     } finally {
       wait.dispose();
     }
+  }
+
+  /** A guard that arrived after its lock() gave up: released, and its generation not counted as seen (`poisoned` stays honest). */
+  #unseen(full: string, guard: Guard): void {
+    this.#lastSeen.delete(full);
+    guard.release().catch(() => {});
   }
 
   async #acquire(

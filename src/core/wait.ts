@@ -61,20 +61,36 @@ export function waitScope(
 }
 
 /**
- * `acquiring`, unless `signal` aborts first: then its reason at once, and a guard that still arrives is
- * released. A backend may be past the point where the signal stops it (Web Locks granted, the generation
+ * `acquiring`, unless `signal` aborts first: then its reason at once, and a guard that still arrives goes
+ * to `late` (which releases it; the caller never saw it). A backend may be past the point where the signal stops it (Web Locks granted, the generation
  * being written to IndexedDB, which a tab paused in the middle of a transaction holds up for as long as it
  * is paused): the caller's timeout and abort still hold (`npm run chaos`, web-locks, 20,000 steps, seed
  * 3066229778: two calls settled 2.7 s late, on time after this).
  */
-export function settledBy<G extends { release(): Promise<void> }>(acquiring: Promise<G | null>, signal: AbortSignal): Promise<G | null> {
+export function settledBy<G>(acquiring: Promise<G | null>, signal: AbortSignal, late: (guard: G) => void): Promise<G | null> {
   return signal.aborted
     ? acquiring
     : new Promise((resolve, reject) => {
-        const onAbort = (): void => (reject(signal.reason), void acquiring.then((late) => late?.release().catch(ignore), ignore));
+        let settled = false;
+        const onAbort = (): void => {
+          if (settled) return; // fulfilled first: the caller has the guard
+          settled = true;
+          reject(signal.reason);
+          void acquiring.then((guard) => guard && late(guard), ignore);
+        };
         signal.addEventListener('abort', onAbort, { once: true });
-        // After an abort these are no-ops: the promise has settled.
-        void acquiring.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+        acquiring.then(
+          (guard) => {
+            signal.removeEventListener('abort', onAbort);
+            if (settled) return; // aborted first: `late` takes it
+            settled = true;
+            resolve(guard);
+          },
+          (error: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            if (!settled) (settled = true), reject(error);
+          },
+        );
       });
 }
 

@@ -159,10 +159,11 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     for (const off of this.#unsubscribe?.splice(0) ?? []) off();
     this.#unlisten?.();
     this.#unlisten = undefined;
-    this.#env.bus?.close();
     await this.#waiting.drained();
-    // The releases of the guards and waiters just given up: close() resolves once they are in the store.
+    // The releases of the guards and waiters just given up: close() resolves once they are in the store,
+    // and announced (the bus closes after them, so a handoff they made reaches the next holder at once).
     await Promise.allSettled([...this.#inFlight]);
+    this.#env.bus?.close();
     this.#env.store.close();
   }
 

@@ -33,5 +33,10 @@ export type LeaseMessage =
 /** Whether `value` is a message of this protocol version (anything else is ignored). */
 export function isMessage(value: unknown): value is LeaseMessage {
   const m = value as Partial<LeaseMessage> | null;
-  return typeof m === 'object' && m !== null && m.v === PROTOCOL_VERSION && (m.t === 'released' || m.t === 'dead' || m.t === 'stolen');
+  if (typeof m !== 'object' || m === null || m.v !== PROTOCOL_VERSION) return false;
+  // Checked as far as it is read: over Redis, messages come from other processes.
+  const strings = (x: unknown): boolean => Array.isArray(x) && x.every((t) => typeof t === 'string');
+  if (m.t === 'released') return typeof m.name === 'string' && Array.isArray(m.granted) && typeof m.generation === 'number';
+  if (m.t === 'dead') return strings(m.tokens) && strings(m.names);
+  return m.t === 'stolen' && typeof m.name === 'string' && strings(m.tokens);
 }

@@ -53,7 +53,7 @@ class SlowRecord extends MemoryLockManager {
   recordMs = 1000;
   protected override async acquire(request: AcquireRequest): Promise<Grant | null> {
     const grant = await super.acquire(request);
-    await new Promise((resolve) => setTimeout(resolve, this.recordMs));
+    if (this.recordMs > 0) await new Promise((resolve) => setTimeout(resolve, this.recordMs));
     return grant;
   }
 }
@@ -81,6 +81,21 @@ describe('a waiting lock() settles on its timeout even while its grant is being 
     expect(await aborted).toMatchObject({ message: 'no' });
     await vi.advanceTimersByTimeAsync(1000);
     expect(await other.tryLock('x')).not.toBeNull();
+  });
+
+  it("a grant that arrived after its lock() gave up does not count as seen: the next grant is poisoned", async () => {
+    const locks = new SlowRecord({ space: new MemoryLockSpace() });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const timedOut = locks.lock('y', { timeout: 100 }).catch((e: Error) => e.name);
+    await vi.advanceTimersByTimeAsync(100 + TIMEOUT_DECORATION_MS);
+    expect(await timedOut).toBe('LockTimeoutError');
+    await vi.advanceTimersByTimeAsync(1000); // the late grant arrives, and is released unseen
+    locks.recordMs = 0;
+    // Nobody else held 'y': the generation did not move, yet this manager never saw that grant's lock.
+    const next = await locks.lock('y', { timeout: 0 });
+    expect(next.poisoned).toBe(true);
+    await next.release();
+    expect((await locks.lock('y', { timeout: 0 })).poisoned).toBe(false);
   });
 });
 
