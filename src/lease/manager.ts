@@ -56,6 +56,8 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   readonly #dead = new Map<string, number>();
   /** Releases in flight: token → name (announced dead if the page enters the back/forward cache meanwhile). */
   readonly #releasing = new Map<string, string>();
+  /** Tokens a steal took the lock from, until their lease would have ended (a late handoff to them is void). */
+  readonly #stolen = new Map<string, number>();
   /** The release updates in flight, for `query()` to wait for. */
   readonly #inFlight = new Set<Promise<Decision>>();
   /** Tokens of releases in flight that a pagehide into the back/forward cache gave up. */
@@ -212,19 +214,29 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   }
 
   #receive = (message: LeaseMessage): void => {
+    const until = this.#env.clock.now() + this.settings.leaseMs;
     if (message.t === 'released') {
-      for (const handoff of message.granted) this.#waiting.handedOver(message.name, handoff, message.generation);
-      if (message.granted.length === 0 && !message.queued) this.#waiting.wake(message.name);
+      // A handoff to a grant a steal already took (its message came first: two senders are not ordered)
+      // is void; that waiter asks again.
+      const stolen = this.#stolenTokens();
+      for (const handoff of message.granted) if (!stolen.has(handoff.token)) this.#waiting.handedOver(message.name, handoff, message.generation);
+      if ((message.granted.length === 0 && !message.queued) || message.granted.some((h) => stolen.has(h.token))) this.#waiting.wake(message.name);
       return;
     }
     if (message.t === 'stolen') {
+      for (const token of message.tokens) this.#stolen.set(token, until);
       for (const held of this.#holders.all()) if (message.tokens.includes(held.token)) this.#holders.lose(held, 'stolen', 'by a steal');
       return;
     }
-    const until = this.#env.clock.now() + this.settings.leaseMs;
     for (const token of message.tokens) this.#dead.set(token, until);
     for (const name of message.names) this.#waiting.wake(name);
   };
+
+  #stolenTokens(): ReadonlySet<string> {
+    const now = this.#env.clock.now();
+    for (const [token, until] of this.#stolen) if (until <= now) this.#stolen.delete(token);
+    return new Set(this.#stolen.keys());
+  }
 
   #deadTokens(): ReadonlySet<string> {
     const now = this.#env.clock.now();

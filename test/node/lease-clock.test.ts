@@ -167,3 +167,28 @@ describe('issue 11: two clocks and the hand-out check', () => {
     await result!.release();
   });
 });
+
+describe('steal against a handoff in flight', () => {
+  it("a handoff whose message arrives after the steal that took it is void: the robbed waiter never holds beside the thief", async () => {
+    const network = new ManualNetwork();
+    const [a, b, c] = [manager(network.bus()), manager(network.bus()), manager(network.bus())];
+    const held = await a.lock('x', { timeout: 0 });
+    let got: LockGuard | undefined;
+    const waiting = b.lock('x', { timeout: Infinity }).then((g) => (got = g));
+    for (;;) if ((await record())?.queue.length === 1) break;
+    await held.release(); // hands the lock to b: its 'released' message waits in the network
+    const thief = await c.lock('x', { timeout: 0, steal: true }); // takes it from b: 'stolen' waits too
+    network.pending.reverse(); // the steal's message arrives first (two senders are not ordered)
+    network.deliver();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(got).toBeUndefined();
+    expect((await record())!.holders.map((h) => h.owner)).toEqual([c.clientId]);
+    // b asks again and waits its turn; it gets the lock once the thief lets go.
+    await thief.release();
+    network.deliver();
+    for (let i = 0; i < 50 && !got; i++) await vi.advanceTimersByTimeAsync(100);
+    await waiting;
+    expect(got!.signal.aborted).toBe(false);
+    expect(got!.generation).toBeGreaterThan(thief.generation!);
+  });
+});
