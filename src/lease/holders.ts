@@ -18,6 +18,7 @@ import type { LockMode } from '../core/types.js';
 import type { Clock } from './clock.js';
 import type { Decision } from './decide.js';
 import type { Handoff } from './messages.js';
+import { expiryOf } from './record.js';
 import type { Start } from './waiting.js';
 
 export interface Held {
@@ -119,7 +120,7 @@ export class Holders {
           decisions.forEach((d, i) => {
             const held = live[i]!;
             if (d.verdict !== 'extend') return this.lose(held, 'expired', "the lease had expired and was no longer this holder's");
-            const stored = d.record.holders.find((e) => e.token === held.token)?.expires;
+            const stored = expiryOf(d.record, held.token);
             held.deadline = this.hooks.ownTime && stored !== undefined ? stored : wall + this.hooks.leaseMs;
             held.monoDeadline = mono + this.hooks.leaseMs;
           }),

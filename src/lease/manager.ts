@@ -39,7 +39,7 @@ import { nothing, released, type LeaseEnvironment, type LeaseLockOptions } from 
 import { decide, type Decision, type Intent } from './decide.js';
 import { Holders, type Held } from './holders.js';
 import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
-import { normalise } from './record.js';
+import { expiryOf, normalise } from './record.js';
 import type { LeaseSettings } from './settings.js';
 import type { RuleResult, UpdateHints } from './store.js';
 import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable, TwoLooks } from './sweep.js';
@@ -87,11 +87,11 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     this.#waiting = new Waiting({
       attempt: (name, token, mode) => this.#run(name, token, mode, 'wait'),
       abandon: (name, token, mode, after) => void this.#release(name, token, mode, after).catch(() => {}),
-      start: () => ({ wall: env.clock.now(), mono: env.clock.mono() }),
+      start: () => this.#start(),
       grant: (name, waiter, from, generation, details) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost, details),
       settings,
       onBusy: () => this.#tickWhileBusy(),
-      ...(env.transient ? { transient: env.transient } : {}),
+      transient: env.transient,
     });
   }
 
@@ -110,21 +110,26 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     if (signal) return this.#waiting.enqueue(name, { mode, token: randomId(), signal, lost });
     if (this.#waiting.busy(name)) return null; // requests of this manager wait ahead: not available
     const token = randomId();
-    const start: Start = { wall: this.#env.clock.now(), mono: this.#env.clock.mono() };
+    const start = this.#start();
     const decision = await this.#run(name, token, mode, 'acquire');
     if (decision.verdict !== 'take') return null;
-    return this.#holders.grant(name, mode, token, start, decision.record.generation, lost, { expires: decision.record.holders.find((e) => e.token === token)?.expires });
+    return this.#holders.grant(name, mode, token, start, decision.record.generation, lost, { expires: expiryOf(decision.record, token) });
   }
 
   /** Takes the lock from its holders at once (decide.ts `steal`) and tells them. */
   async #steal(name: string, lost: AcquireRequest['lost']): Promise<Grant> {
     const token = randomId();
-    const start: Start = { wall: this.#env.clock.now(), mono: this.#env.clock.mono() };
+    const start = this.#start();
     const decision = await this.#run(name, token, 'exclusive', 'steal');
     const message: LeaseMessage = { v: PROTOCOL_VERSION, t: 'stolen', name, tokens: decision.stolen.map((e) => e.token) };
     this.#env.bus?.post(message);
     this.#receive(message);
-    return this.#holders.grant(name, 'exclusive', token, start, decision.record.generation, lost, { expires: decision.record.holders[0]?.expires });
+    return this.#holders.grant(name, 'exclusive', token, start, decision.record.generation, lost, { expires: expiryOf(decision.record, token) });
+  }
+
+  /** Both clocks, now: an attempt's start (its grant's deadlines count from it). */
+  #start(): Start {
+    return { wall: this.#env.clock.now(), mono: this.#env.clock.mono() };
   }
 
   protected async snapshot(): Promise<LockSnapshot> {
@@ -133,7 +138,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     await Promise.allSettled([...this.#inFlight]);
     const rows = await this.#env.store.active();
     const now = this.#env.clock.now();
-    const dead = this.#deadTokens();
+    const dead = unexpired(this.#dead, this.#env.clock.now());
     const held: LockInfo[] = [];
     const pending: LockInfo[] = [];
     const stored = new Set<string>();
@@ -176,7 +181,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   /** Runs the lease rule for each (name, token, mode, intent) in one atomic update; decisions in order. */
   async #decide(items: ReadonlyArray<readonly [string, string, LockMode, Intent]>, announce?: UpdateHints['announce']): Promise<Decision[]> {
     const { clock, store } = this.#env;
-    const dead = this.#deadTokens();
+    const dead = unexpired(this.#dead, this.#env.clock.now());
     const base = { lease: this.settings.leaseMs, owner: this.clientId, dead };
     const decisions = await store.update(
       items.map(([name, token, mode, intent]) => [name, (stored: unknown, floor: number, now?: number) => decide(stored, { ...base, token, mode, intent, floor, now: now ?? clock.now() })]),
@@ -218,7 +223,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     if (message.t === 'released') {
       // A handoff to a grant a steal already took (its message came first: two senders are not ordered)
       // is void; that waiter asks again.
-      const stolen = this.#stolenTokens();
+      const stolen = unexpired(this.#stolen, this.#env.clock.now());
       for (const handoff of message.granted) if (!stolen.has(handoff.token)) this.#waiting.handedOver(message.name, handoff, message.generation);
       if ((message.granted.length === 0 && !message.queued) || message.granted.some((h) => stolen.has(h.token))) this.#waiting.wake(message.name);
       return;
@@ -231,18 +236,6 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     for (const token of message.tokens) this.#dead.set(token, until);
     for (const name of message.names) this.#waiting.wake(name);
   };
-
-  #stolenTokens(): ReadonlySet<string> {
-    const now = this.#env.clock.now();
-    for (const [token, until] of this.#stolen) if (until <= now) this.#stolen.delete(token);
-    return new Set(this.#stolen.keys());
-  }
-
-  #deadTokens(): ReadonlySet<string> {
-    const now = this.#env.clock.now();
-    for (const [token, until] of this.#dead) if (until <= now) this.#dead.delete(token);
-    return new Set(this.#dead.keys());
-  }
 
   #onTick = (): void => {
     this.#holders.renew();
@@ -320,4 +313,10 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     const { lifecycle } = this.#env;
     if (lifecycle) this.#unsubscribe.push(lifecycle({ hide: this.#onHide, resume: this.#onShow }));
   }
+}
+
+/** The tokens of `until` (token → when it stops counting) that still count at `now`; the others are forgotten. */
+function unexpired(until: Map<string, number>, now: number): ReadonlySet<string> {
+  for (const [token, end] of until) if (end <= now) until.delete(token);
+  return new Set(until.keys());
 }

@@ -137,3 +137,8 @@ export function normalise(stored: unknown, now: number, dead: ReadonlySet<string
   const record: LeaseRecord = { v: RECORD_VERSION, generation, lastOwner: lastOwner as string | null, used: used as number, holders: live, queue: keep(queue as Entry[]) };
   return { record, changed, corrupt: false };
 }
+
+/** The expiry a record holds for the grant `token`, if it holds one. */
+export function expiryOf(record: LeaseRecord, token: string): number | undefined {
+  return record.holders.find((e) => e.token === token)?.expires;
+}

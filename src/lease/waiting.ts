@@ -27,6 +27,7 @@ import type { LockMode } from '../core/types.js';
 import type { Decision } from './decide.js';
 import type { GrantDetails } from './holders.js';
 import type { Handoff } from './messages.js';
+import { expiryOf } from './record.js';
 import type { LeaseSettings } from './settings.js';
 
 /** When an attempt started, on both clocks (see clock.ts): a grant's deadlines count from there. */
@@ -70,7 +71,7 @@ export interface WaitingHooks {
    * Then the waiter keeps waiting, retrying on its backoff, until it is granted, gives up or times out;
    * otherwise it is rejected with the error. Absent: never (IndexedDB's failures do not heal by waiting).
    */
-  transient?(error: unknown): boolean;
+  readonly transient?: ((error: unknown) => boolean) | undefined;
 }
 
 export class Waiting {
@@ -197,7 +198,7 @@ export class Waiting {
       if (decision.verdict === 'take') {
         this.#remove(name, entry);
         backoff = retryMs;
-        entry.resolve(this.hooks.grant(name, entry, start, decision.record.generation, { expires: decision.record.holders.find((e) => e.token === token)?.expires }));
+        entry.resolve(this.hooks.grant(name, entry, start, decision.record.generation, { expires: expiryOf(decision.record, token) }));
         continue;
       }
       const untilExpiry = decision.retryAt === undefined ? Infinity : Math.max(0, decision.retryAt - this.hooks.start().wall);

@@ -14,7 +14,8 @@
  * out may still have run: every write crosslock sends is a compare-and-set of a lease (see scripts.ts),
  * so a late one is at worst a lease nobody renews, which lapses like a crashed holder's.
  */
-import { StorageError } from '../../core/errors.js';
+import { InvalidOptionError, StorageError } from '../../core/errors.js';
+import { msOption } from '../../core/options.js';
 
 /** The subscriber connection (`client.duplicate()`): connected by crosslock, destroyed on close. */
 export interface RedisSubscriberClient {
@@ -39,6 +40,15 @@ export interface RedisClient {
 export interface Script {
   readonly name: string;
   readonly source: string;
+}
+
+/** How long one command may take by default, ms (the `commandTimeoutMs` option of the manager and the fenced store). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
+/** The `client` and `commandTimeoutMs` options, checked (`InvalidOptionError`, `OptionRangeError`), as commands. */
+export function commandsOf(o: Record<string, unknown>): Commands {
+  if (!isRedisClient(o.client)) throw new InvalidOptionError('client', 'must be a node-redis client (createClient() from the "redis" package, v5 or later)');
+  return new Commands(o.client, msOption('commandTimeoutMs', o.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS));
 }
 
 export function isRedisClient(value: unknown): value is RedisClient {
@@ -79,6 +89,11 @@ export class Commands {
       answer.catch(() => {}); // its late failure, if any, is not anyone's
       throw redisError(error, doing);
     }
+  }
+
+  /** Publishes `message` as JSON on `channel`, best effort: whoever listens recovers from a lost message. */
+  publish(channel: string, message: unknown): void {
+    this.send(['PUBLISH', channel, JSON.stringify(message)], 'publish a message').catch(() => {});
   }
 
   /** Runs `script` by SHA1, loading it first (and again after a server restart emptied its script cache). */

@@ -15,13 +15,13 @@
  * strings; each namespace is one Redis hash.
  */
 import { describe, InvalidOptionError, StaleLockError, StorageError } from '../../core/errors.js';
-import { checkObject, databaseOption, msOption } from '../../core/options.js';
+import { checkObject, databaseOption } from '../../core/options.js';
 import type { LockGuard } from '../../core/types.js';
 import { fencedGuard } from '../../fenced/guard.js';
 import { staleness } from '../../fenced/stale.js';
 import { PROTOCOL_VERSION } from '../../lease/messages.js';
 import type { LeaseRecord } from '../../lease/record.js';
-import { Commands, isRedisClient, type RedisClient } from './client.js';
+import { commandsOf, type Commands, type RedisClient } from './client.js';
 import { RedisClock } from './clock.js';
 import { FENCED_WRITE, keysOf, type Keys } from './scripts.js';
 import { parseRecord, RedisLeaseStore } from './store.js';
@@ -50,11 +50,10 @@ export class RedisFencedStore<T = unknown> {
 
   constructor(options: RedisFencedStoreOptions) {
     const o = checkObject(options, ['client', 'namespace', 'database', 'commandTimeoutMs'], 'new RedisFencedStore()');
-    if (!isRedisClient(o.client)) throw new InvalidOptionError('client', 'must be a node-redis client (createClient() from the "redis" package, v5 or later)');
+    this.#commands = commandsOf(o);
     if (typeof o.namespace !== 'string' || o.namespace.length === 0) throw new InvalidOptionError('namespace', `must be a non-empty string, got ${describe(o.namespace)}`);
     this.namespace = o.namespace;
     this.database = databaseOption(o.database);
-    this.#commands = new Commands(o.client, msOption('commandTimeoutMs', o.commandTimeoutMs, 2000));
     this.#keys = keysOf(this.database, PROTOCOL_VERSION);
     this.#records = new RedisLeaseStore(`redis:${this.database}`, this.#commands, this.#keys, new RedisClock());
     this.#hash = this.#keys.fenced(this.namespace);

@@ -24,7 +24,7 @@ import { MAX_LEASE_MS } from '../../lease/record.js';
 import { leaseSettings, type LeaseOptions } from '../../lease/settings.js';
 import { Ticker } from '../indexeddb/ticker.js';
 import { redisBus } from './bus.js';
-import { Commands, isRedisClient, type RedisClient } from './client.js';
+import { commandsOf, type RedisClient } from './client.js';
 import { RedisClock } from './clock.js';
 import { keysOf } from './scripts.js';
 import { RedisLeaseStore } from './store.js';
@@ -62,12 +62,11 @@ export class RedisLockManager extends LeaseLockManager {
   /** Checks every option; throws `InvalidOptionError` for a client that is not a connected node-redis client. */
   constructor(options: RedisLockManagerOptions) {
     const o = checkObject(options, KEYS, 'new RedisLockManager()');
-    if (!isRedisClient(o.client)) throw new InvalidOptionError('client', 'must be a node-redis client (createClient() from the "redis" package, v5 or later)');
+    const commands = commandsOf(o);
     if ((o.client as { isOpen?: boolean }).isOpen === false) throw new InvalidOptionError('client', 'is not connected: await client.connect() before making the manager');
     const leaseMs = msOption('leaseMs', o.leaseMs, REDIS_LEASE_MS, MAX_LEASE_MS);
     const settings = leaseSettings({ ...o, leaseMs, renewMs: o.renewMs ?? leaseMs / 5 });
     const database = databaseOption(o.database);
-    const commands = new Commands(o.client, msOption('commandTimeoutMs', o.commandTimeoutMs, 2000));
     const keys = keysOf(database, PROTOCOL_VERSION);
     const clock = new RedisClock();
     const subscriber = new Subscriber(commands);

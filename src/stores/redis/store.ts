@@ -87,7 +87,7 @@ export class RedisLeaseStore implements LeaseStore {
       const message = hints.announce?.(results);
       // Nothing to write, on records just read in one step: the answer holds as of that step.
       if (state.fresh && changed.length === 0) {
-        if (message) this.#publish(message);
+        if (message) this.commands.publish(this.keys.channel, message);
         return results;
       }
       const args = [floor, message ? this.keys.channel : '', message ? JSON.stringify(message) : ''];
@@ -107,12 +107,6 @@ export class RedisLeaseStore implements LeaseStore {
       if (attempt >= MAX_ATTEMPTS) throw new StorageError('failed', `Redis: could not ${what}: the record changed under ${MAX_ATTEMPTS} attempts in a row`);
       state = { ...this.#saw(names, sent, seconds!, micros!, floorNow!, valuesNow), fresh: true };
     }
-  }
-
-  #publish(message: unknown): void {
-    this.commands.send(['PUBLISH', this.keys.channel, JSON.stringify(message)], 'publish a lease message').catch(() => {
-      // Waiters elsewhere retry on their own schedule.
-    });
   }
 
   /** The records of `names`, the floor, and Redis time, in one step. */

@@ -46,9 +46,7 @@ export class Subscriber {
   }
 
   publish(channel: string, message: unknown): void {
-    this.commands.send(['PUBLISH', channel, JSON.stringify(message)], 'publish a message').catch(() => {
-      // Best effort: every listener recovers from a lost message on its own.
-    });
+    this.commands.publish(channel, message);
   }
 
   /** A channel that never hears itself (core/channel.ts). */
