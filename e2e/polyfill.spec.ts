@@ -2,7 +2,7 @@
  * crosslock/polyfill across real tabs, in a browser without Web Locks (navigator.locks removed before any
  * page script), installed by each page before anything else runs (e2e/pages/polyfill.ts). Code written for
  * the browser's API runs on it unchanged: 4 tabs looping `navigator.locks.request` with the IndexedDB
- * exclusion checker; a holder closed or crashed hands over; broadcast-channel's own `createLeaderElection`
+ * exclusion checker; a holder closed or crashed hands over; grants in request order across tabs; broadcast-channel's own `createLeaderElection`
  * elects exactly one leader, and a new one after the leader tab is closed and after it crashes.
  * Every wait is on an event (a grant, a leadership); no test sleeps.
  */
@@ -32,6 +32,23 @@ for (const end of ['close', 'crash'] as const) {
     expect(await acquired).toBeGreaterThan(0);
   });
 }
+
+test("grant order is request order across tabs: a tab's second request is not overtaken by another tab's later one", async ({ tabs }) => {
+  const [a, b] = await tabs.open(2, PAGE, 'polyfillTab');
+  await a!.evaluate(() => window.polyfillTab.checker.reset());
+  await a!.evaluate(() => window.polyfillTab.hold('fifo'));
+  await a!.evaluate(() => window.polyfillTab.queue('fifo', 'a1'));
+  await expect.poll(() => b!.evaluate(() => window.polyfillTab.pending('fifo'))).toBe(1);
+  await a!.evaluate(() => window.polyfillTab.queue('fifo', 'a2'));
+  // Seen from the other tab: both of a's requests are queued before b asks.
+  await expect.poll(() => b!.evaluate(() => window.polyfillTab.pending('fifo'))).toBe(2);
+  await b!.evaluate(() => window.polyfillTab.queue('fifo', 'b1'));
+  await expect.poll(() => a!.evaluate(() => window.polyfillTab.pending('fifo'))).toBe(3);
+  await a!.evaluate(() => window.polyfillTab.release('fifo'));
+  expect(await a!.evaluate(() => window.polyfillTab.settled())).toBe(2);
+  expect(await b!.evaluate(() => window.polyfillTab.settled())).toBe(1);
+  expect(await a!.evaluate(() => window.polyfillTab.checker.list('order:fifo'))).toEqual(['a1', 'a2', 'b1']);
+});
 
 /** The tabs that lead, once one does. */
 async function leaders(pages: Page[]): Promise<Page[]> {

@@ -57,3 +57,15 @@ export async function critical(tab: string): Promise<void> {
   await write(counter + 1);
   await exit(tab);
 }
+
+/** Appends `value` to the list under `key`, in one transaction (the order requests were granted in). */
+export async function append(key: string, value: string): Promise<void> {
+  const tx = (await open()).transaction(STORE, 'readwrite');
+  const list = ((await tx.store.get(key)) as string[] | undefined) ?? [];
+  await tx.store.put([...list, value], key);
+  await tx.done;
+}
+
+export async function list(key: string): Promise<string[]> {
+  return ((await (await open()).get(STORE, key)) as string[] | undefined) ?? [];
+}

@@ -51,7 +51,7 @@ const now = (): number => performance.timeOrigin + performance.now();
 let manager: LockManager | undefined;
 let election: LeaderElection | undefined;
 let last: Leadership | undefined;
-const ends: Array<{ term: number; reason: string }> = [];
+const ends: Array<{ term: number; reason: string; message: string }> = [];
 const writes = { landed: 0, refused: 0 };
 /** Set by `quiet()`: no more ledger writes from the write loop. */
 let quiet = false;
@@ -79,7 +79,9 @@ function write(lead: Leadership, key: string): Promise<string> {
 }
 
 async function campaign(): Promise<void> {
-  manager = (await platformDefault({ prefix: 'e2e' })).manager;
+  // `?lease=5000`: the IndexedDB lease backend's leaseMs (ignored on Web Locks).
+  const leaseMs = params.get('lease');
+  manager = (await platformDefault({ prefix: 'e2e', ...(leaseMs ? { indexedDb: { leaseMs: Number(leaseMs) } } : {}) })).manager;
   election = new LeaderElection(manager, 'wallet', options);
   ready();
   for (;;) {
@@ -100,8 +102,8 @@ async function campaign(): Promise<void> {
     }, 100);
     if (!lead.signal.aborted) await new Promise((resolve) => lead.signal.addEventListener('abort', resolve, { once: true }));
     clearInterval(timer);
-    const reason = lead.signal.reason as { name: string; kind?: string };
-    ends.push({ term: lead.term, reason: `${reason.name}${reason.kind ? `:${reason.kind}` : ''}` });
+    const reason = lead.signal.reason as { name: string; kind?: string; message: string };
+    ends.push({ term: lead.term, reason: `${reason.name}${reason.kind ? `:${reason.kind}` : ''}`, message: reason.message });
   }
 }
 

@@ -10,6 +10,7 @@ import * as checker from './checker.js';
 
 const { installed } = installWebLocksPolyfill();
 const held = new Map<string, () => void>();
+const queued: Array<Promise<unknown>> = [];
 let elector: LeaderElector | undefined;
 
 const polyfillTab = {
@@ -26,6 +27,12 @@ const polyfillTab = {
     });
   },
   release: (name: string) => held.get(name)?.(),
+  /** Requests `name` (not awaited); once granted, appends `id` to the checker's list `order:<name>` and releases. */
+  queue(name: string, id: string): void {
+    queued.push(navigator.locks.request(name, () => checker.append(`order:${name}`, id)));
+  },
+  /** Resolves once every `queue()` request of this page has settled; how many were fulfilled. */
+  settled: async () => (await Promise.allSettled(queued)).filter((r) => r.status === 'fulfilled').length,
   pending: async (name: string) => (await navigator.locks.query()).pending!.filter((l) => l.name === name).length,
   /** Joins broadcast-channel's leader election; resolves once this tab leads. */
   lead(): Promise<void> {

@@ -13,9 +13,10 @@
  *   checks on tick, resume, signal read and hand-out; any refused or failed renewal aborts the signal).
  * - INVARIANT: generations never repeat for a name: they only go up while a record lives, a new or
  *   repaired record starts above the store's high-water mark, and sweeping raises that mark.
- * - waiting requests queue locally per name, only the first talks to the store (waiting.ts); it keeps
- *   a place in the stored queue (refreshed like a lease) and retries when woken by a message (release,
- *   or a holder gone), when a blocking entry expires, and at least every `renewMs`.
+ * - waiting requests queue locally per name, each with a place in the stored queue from the start
+ *   (refreshed like a lease), all asked for in one update per round (waiting.ts); a round runs when
+ *   woken by a message (release, or a holder gone), when a blocking entry expires, and at least every
+ *   `renewMs`.
  * - `pagehide`: the store may not finish while a page unloads, so the tab first tells the others which
  *   tokens are gone (they treat those entries as expired at once), then releases; its holders are told
  *   `LockLostError('pagehide')`. A page that may enter the back/forward cache (`persisted`) starts no
@@ -85,11 +86,12 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
       onBusy: () => this.#tickWhileBusy(),
     });
     this.#waiting = new Waiting({
-      attempt: (name, token, mode) => this.#run(name, token, mode, 'wait'),
+      attempt: (name, requests) => this.#decide(requests.map(({ token, mode }) => [name, token, mode, 'wait'])),
       abandon: (name, token, mode, after) => void this.#release(name, token, mode, after).catch(() => {}),
       start: () => this.#start(),
       grant: (name, waiter, from, generation, details) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost, details),
       settings,
+      ordered: env.store.ordered,
       onBusy: () => this.#tickWhileBusy(),
       transient: env.transient,
     });

@@ -1,24 +1,34 @@
 /**
- * The waiting requests of one manager, queued locally per lock name so that only the first of them
- * talks to IndexedDB at a time (FIFO within the tab; the stored queue orders tabs).
+ * The waiting requests of one manager, queued locally per lock name, every one of them holding a place
+ * in the stored queue from the moment it is made: grant order is request order across tabs, as the Web
+ * Locks spec's FIFO asks (a tab's second request is never overtaken by another tab's later one).
  *
- * The first waiter of a name is served by one loop: ask (`wait` intent: take, or keep a place in the
- * stored queue) → if refused, sleep until woken (a message said something changed), until the entry in
- * the way expires, or for a backoff that doubles from `retryMs` to `renewMs` (the safety net for a lost
- * message; `renewMs` also keeps the stored place from lapsing). Heartbeat ticks wake sleepers without
- * resetting the backoff.
+ * A name's requests are served in ROUNDS: one atomic update that asks for each of them in local order
+ * (`wait` intent: take, or keep a place in the stored queue), each decided on what the one before wrote,
+ * so one round may grant several (shared requests at the head) and places the rest behind them. One loop
+ * per name runs a round, then sleeps until woken (a message said something changed, or a request was
+ * added), until the entry in the way expires, or for a backoff that doubles from `retryMs` to `renewMs`
+ * (the safety net for a lost message; `renewMs` also keeps the stored places from lapsing). Heartbeat
+ * ticks wake sleepers without resetting the backoff.
+ *
+ * A request added while others of its name wait is placed AT ONCE on an ordered store (IndexedDB runs
+ * transactions in creation order, so its place comes before any request another tab makes after it,
+ * even while a round is in flight); on an unordered store (Redis) the loop's next round places it (one
+ * round in flight per name, so its place never lands before an earlier request's).
  *
  * A waiter that gives up (abort, timeout, close) is removed at once and rejected with its signal's
- * reason; if it ever reached the store, a release is started right away, which runs once any attempt
- * still in flight for it has settled, so it leaves no trace in the stored queue. (IndexedDB would order
- * the two anyway; an optimistic store (Redis) would not: the attempt, retried on the record the release
- * left, put the token back. Seen in the conformance suite on Redis: a timed-out waiter kept its place.)
+ * reason; if it ever reached the store, a release is started right away, which runs once the round last
+ * started for it has settled, so it leaves no trace in the stored queue. (IndexedDB would order the two
+ * anyway; an optimistic store (Redis) would not: the round, retried on the record the release left, put
+ * the token back. Seen in the conformance suite on Redis: a timed-out waiter kept its place.)
  *
- * INVARIANT: an attempt's answer is bound to the token it was made with. `pagehide` gives every waiter
- * a new token and tells the other tabs the old ones are dead; an attempt still in flight then may come
- * back "take" under the old token, which the others will prune. Such an answer is dropped (and the old
- * token's entry removed), and the request asks again under its new token: it never holds under a
- * token the other tabs consider dead (the bfcache bug: pagehide persisted → pageshow).
+ * INVARIANT: a round's answer is bound to the tokens it was made with. `pagehide` gives every waiter a
+ * new token and tells the other tabs the old ones are dead; a round still in flight then may come back
+ * "take" under an old token, which the others will prune. Such an answer is dropped (and the old token's
+ * entry removed), and the request asks again under its new token: it never holds under a token the
+ * other tabs consider dead (the bfcache bug: pagehide persisted → pageshow).
+ * INVARIANT: a round only asks for requests still waiting when it starts, so on an ordered store it runs
+ * before any release of theirs and never puts back a place their release removed.
  */
 import type { LockLostKind } from '../core/errors.js';
 import type { Grant } from '../core/manager.js';
@@ -48,22 +58,40 @@ interface Entry extends Waiter {
   resolve(grant: Grant): void;
   reject(reason: unknown): void;
   done: boolean;
-  /** Asked IndexedDB at least once, so a stored entry (or even a grant) may exist for its token. */
+  /** Asked the store at least once, so a stored entry (or even a grant) may exist for its token. */
   touched: boolean;
-  /** The attempt last started for it (a release of its token must run after it). */
+  /** The round last started for it (a release of its token must run after it). */
   attempt?: Promise<unknown>;
   cleanup(): void;
 }
 
+/** The waiters of one name, in request order, and whether its loop owes them a round at once. */
+interface Queue {
+  readonly entries: Entry[];
+  /** A request was added (or a token replaced) while a round was in flight: run the next round now. */
+  again: boolean;
+}
+
+/** What a round found: how to go on (`Queue.again`: at once). */
+interface Outcome {
+  /** The store failed but may answer again (Redis reconnecting): retry on the backoff. */
+  readonly transient: boolean;
+  /** The earliest expiry among the entries in the way (wall-clock ms), if any. */
+  readonly retryAt: number | undefined;
+}
+
 export interface WaitingHooks {
-  attempt(name: string, token: string, mode: LockMode): Promise<Decision>;
-  /** Removes a token from the stored record, once `after` (an attempt in flight for it) has settled; never throws. */
+  /** Asks for each request in order (`wait` intent), in ONE atomic update: decisions in the same order. */
+  attempt(name: string, requests: ReadonlyArray<{ readonly token: string; readonly mode: LockMode }>): Promise<Decision[]>;
+  /** Removes a token from the stored record, once `after` (a round in flight for it) has settled; never throws. */
   abandon(name: string, token: string, mode: LockMode, after?: Promise<unknown>): void;
   /** Both clocks, now. */
   start(): Start;
-  /** A grant from the attempt started at `start`, or from a handoff whose lease ends at `handoff.expires`. */
+  /** A grant from the round started at `start`, or from a handoff whose lease ends at `handoff.expires`. */
   grant(name: string, waiter: Waiter, from: Start | Handoff, generation: number, details: GrantDetails): Grant;
   readonly settings: Pick<LeaseSettings, 'retryMs' | 'renewMs'>;
+  /** The store runs updates in the order they were started (lease/store.ts `LeaseStore.ordered`). */
+  readonly ordered: boolean;
   /** The number of waiters changed. */
   onBusy(): void;
   /**
@@ -75,24 +103,25 @@ export interface WaitingHooks {
 }
 
 export class Waiting {
-  readonly #queues = new Map<string, Entry[]>();
+  readonly #queues = new Map<string, Queue>();
   readonly #wakers = new Map<string, (reset: boolean) => void>();
-  readonly #loops = new Set<Promise<void>>();
+  /** Serving loops and rounds started outside them, for `drained()`. */
+  readonly #running = new Set<Promise<unknown>>();
 
   constructor(private readonly hooks: WaitingHooks) {}
 
   get size(): number {
     let n = 0;
-    for (const queue of this.#queues.values()) n += queue.length;
+    for (const queue of this.#queues.values()) n += queue.entries.length;
     return n;
   }
 
   busy(name: string): boolean {
-    return (this.#queues.get(name)?.length ?? 0) > 0;
+    return (this.#queues.get(name)?.entries.length ?? 0) > 0;
   }
 
   all(): Array<[string, Waiter]> {
-    return [...this.#queues].flatMap(([name, queue]) => queue.map((e): [string, Waiter] => [name, e]));
+    return [...this.#queues].flatMap(([name, queue]) => queue.entries.map((e): [string, Waiter] => [name, e]));
   }
 
   enqueue(name: string, waiter: Waiter): Promise<Grant> {
@@ -106,17 +135,19 @@ export class Waiting {
       waiter.signal.addEventListener('abort', onAbort, { once: true });
       entry.cleanup = () => waiter.signal.removeEventListener('abort', onAbort);
       let queue = this.#queues.get(name);
-      if (!queue) this.#queues.set(name, (queue = []));
-      queue.push(entry);
+      if (!queue) this.#queues.set(name, (queue = { entries: [], again: false }));
+      queue.entries.push(entry);
       this.hooks.onBusy();
-      if (queue.length === 1) {
-        const loop = this.#serve(name, queue).finally(() => this.#loops.delete(loop));
-        this.#loops.add(loop);
+      if (queue.entries.length === 1) this.#track(this.#serve(name, queue));
+      else if (this.hooks.ordered) this.#track(this.#round(name, queue, [entry]));
+      else {
+        queue.again = true;
+        this.#wakers.get(name)?.(false);
       }
     });
   }
 
-  /** Something changed for `name` (a release with nobody queued, a holder gone): its first waiter asks again now. */
+  /** Something changed for `name` (a release with nobody queued, a holder gone): its waiters ask again now. */
   wake(name: string): void {
     this.#wakers.get(name)?.(true);
   }
@@ -128,15 +159,15 @@ export class Waiting {
    * dead to every tab).
    */
   handedOver(name: string, handoff: Handoff, generation: number): void {
-    const entry = this.#queues.get(name)?.find((e) => e.token === handoff.token);
+    const entry = this.#queues.get(name)?.entries.find((e) => e.token === handoff.token);
     if (!entry || entry.done) return;
     this.#remove(name, entry);
-    // Its own attempt may still be in flight: on an unordered store, its release must not overtake it.
+    // Its own round may still be in flight: on an unordered store, its release must not overtake it.
     entry.resolve(this.hooks.grant(name, entry, handoff, generation, { after: entry.attempt }));
-    this.wake(name); // the loop moves on to the next request of this tab
+    this.wake(name); // the requests behind it may be grantable now
   }
 
-  /** A heartbeat: every sleeping waiter asks again (refreshing its stored place); backoffs continue. */
+  /** A heartbeat: every sleeping loop asks again (refreshing its stored places); backoffs continue. */
   wakeAll(): void {
     for (const wake of [...this.#wakers.values()]) wake(false);
   }
@@ -148,7 +179,7 @@ export class Waiting {
   forgetPlaces(): Array<[string, { token: string; mode: LockMode }]> {
     const old: Array<[string, { token: string; mode: LockMode }]> = [];
     for (const [name, queue] of this.#queues) {
-      for (const entry of queue) {
+      for (const entry of queue.entries) {
         if (!entry.touched) continue;
         old.push([name, { token: entry.token, mode: entry.mode }]);
         entry.token = randomId();
@@ -158,54 +189,79 @@ export class Waiting {
     return old;
   }
 
-  /** Resolves once every serving loop has ended (after close, every waiter has been rejected). */
+  /** Resolves once every serving loop and round has ended (after close, every waiter has been rejected). */
   async drained(): Promise<void> {
-    await Promise.allSettled([...this.#loops]);
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
-  async #serve(name: string, queue: Entry[]): Promise<void> {
+  #track(running: Promise<unknown>): void {
+    const tracked = running.finally(() => this.#running.delete(tracked));
+    this.#running.add(tracked);
+  }
+
+  async #serve(name: string, queue: Queue): Promise<void> {
     const { retryMs, renewMs } = this.hooks.settings;
     let backoff = retryMs;
-    while (queue.length > 0) {
-      const entry = queue[0]!;
-      const token = entry.token;
-      const start = this.hooks.start();
-      entry.touched = true;
-      let decision: Decision;
-      try {
-        const attempt = this.hooks.attempt(name, token, entry.mode);
-        entry.attempt = attempt;
-        decision = await attempt;
-      } catch (error) {
-        // An attempt in flight at a pagehide into the back/forward cache is aborted with the page's
-        // transactions (connection.ts): not the waiter's failure, it rejoins under its new token.
-        if (!entry.done && entry.token !== token) this.hooks.abandon(name, token, entry.mode);
-        else if (!entry.done && this.hooks.transient?.(error)) {
-          await this.#sleep(name, backoff);
-          backoff = Math.min(backoff * 2, renewMs);
-        } else if (!entry.done) {
-          this.#remove(name, entry);
-          entry.reject(error);
-        }
+    while (queue.entries.length > 0) {
+      queue.again = false;
+      const outcome = await this.#round(name, queue, [...queue.entries]);
+      if (queue.entries.length === 0) return;
+      if (queue.again) continue;
+      if (outcome.transient) {
+        await this.#sleep(name, backoff);
+        backoff = Math.min(backoff * 2, renewMs);
         continue;
       }
-      if (entry.done) continue; // gave up meanwhile; its release runs once this attempt has settled
-      if (entry.token !== token) {
-        // pagehide replaced the token while the attempt was in flight (see the INVARIANT above).
-        this.hooks.abandon(name, token, entry.mode);
-        continue;
-      }
-      if (decision.verdict === 'take') {
-        this.#remove(name, entry);
-        backoff = retryMs;
-        entry.resolve(this.hooks.grant(name, entry, start, decision.record.generation, { expires: expiryOf(decision.record, token) }));
-        continue;
-      }
-      const untilExpiry = decision.retryAt === undefined ? Infinity : Math.max(0, decision.retryAt - this.hooks.start().wall);
+      const untilExpiry = outcome.retryAt === undefined ? Infinity : Math.max(0, outcome.retryAt - this.hooks.start().wall);
       const delay = Math.min(backoff, untilExpiry, renewMs);
       backoff = Math.min(backoff * 2, renewMs);
       if (await this.#sleep(name, delay)) backoff = retryMs;
     }
+  }
+
+  /** Asks for `entries` (still waiting, in request order) in one update, and acts on each answer. */
+  async #round(name: string, queue: Queue, entries: readonly Entry[]): Promise<Outcome> {
+    const tokens = entries.map((e) => e.token);
+    const start = this.hooks.start();
+    // Touched BEFORE the update starts: a pagehide inside it (its transaction's creation) must count
+    // these places as stored, replace their tokens and declare the old ones dead (the bfcache e2e test).
+    for (const entry of entries) entry.touched = true;
+    let decisions: Decision[] | undefined;
+    let failure: unknown;
+    let transient = false;
+    let retryAt: number | undefined;
+    try {
+      const attempt = this.hooks.attempt(name, entries.map(({ token, mode }) => ({ token, mode })));
+      for (const entry of entries) entry.attempt = attempt;
+      decisions = await attempt;
+    } catch (error) {
+      // A round in flight at a pagehide into the back/forward cache is aborted with the page's
+      // transactions (connection.ts): not the waiters' failure, they rejoin under their new tokens.
+      failure = error;
+      transient = this.hooks.transient?.(error) ?? false;
+    }
+    entries.forEach((entry, i) => {
+      const token = tokens[i]!;
+      const decision = decisions?.[i];
+      if (entry.done) return; // gave up meanwhile; its release runs once this round has settled
+      if (entry.token !== token) {
+        // pagehide replaced the token while the round was in flight (see the INVARIANT above): ask
+        // again at once (the loop does, even for a round started outside it).
+        this.hooks.abandon(name, token, entry.mode);
+        queue.again = true;
+      } else if (!decision) {
+        if (!transient) {
+          this.#remove(name, entry);
+          entry.reject(failure);
+        }
+      } else if (decision.verdict === 'take') {
+        this.#remove(name, entry);
+        entry.resolve(this.hooks.grant(name, entry, start, decision.record.generation, { expires: expiryOf(decision.record, token) }));
+      } else if (decision.retryAt !== undefined) {
+        retryAt = Math.min(retryAt ?? Infinity, decision.retryAt);
+      }
+    });
+    return { transient, retryAt };
   }
 
   /** Sleeps up to `delay` ms; resolves true if woken by a message, false otherwise. */
@@ -233,9 +289,9 @@ export class Waiting {
     entry.done = true;
     entry.cleanup();
     const queue = this.#queues.get(name);
-    const at = queue?.indexOf(entry) ?? -1;
-    if (queue && at >= 0) queue.splice(at, 1);
-    if (queue?.length === 0) this.#queues.delete(name);
+    const at = queue?.entries.indexOf(entry) ?? -1;
+    if (queue && at >= 0) queue.entries.splice(at, 1);
+    if (queue?.entries.length === 0) this.#queues.delete(name);
     this.hooks.onBusy();
   }
 }

@@ -48,6 +48,28 @@ export function exclusiveCases(t: TestContext): void {
       expect(order).toEqual(['b', 'c', 'd']);
     });
 
+    it('grants in request order across managers: a manager\'s second waiter is not overtaken by another manager\'s later request', async () => {
+      const a = t.manager();
+      const b = t.manager();
+      const first = await a.lock('x', { timeout: Infinity });
+      const order: string[] = [];
+      const take = (locks: typeof a, id: string): Promise<void> =>
+        locks.lock('x', { timeout: Infinity }).then(async (guard) => {
+          order.push(id);
+          await guard.release();
+        });
+      const done = [take(a, 'a1')];
+      await untilPending(b, 'x', 1);
+      done.push(take(a, 'a2'));
+      // Seen from the OTHER manager: both of a's requests are queued before b asks.
+      await untilPending(b, 'x', 2);
+      done.push(take(b, 'b1'));
+      await untilPending(a, 'x', 3);
+      await first.release();
+      await Promise.all(done);
+      expect(order).toEqual(['a1', 'a2', 'b1']);
+    });
+
     it('hands a released lock to exactly one exclusive waiter', async () => {
       const locks = t.manager();
       const first = await locks.lock('x', { timeout: Infinity });

@@ -179,17 +179,35 @@ describe('IndexedDB leases under controlled time', () => {
     expect(await b.tryLock('x')).not.toBeNull();
   });
 
-  it('keeps one stored place per tab while several requests of that tab wait', async () => {
+  it('gives every waiting request its own stored place, in request order (Web Locks FIFO across tabs)', async () => {
     const a = manager();
     const b = manager();
     await a.lock('x', { timeout: 0 });
-    for (let i = 0; i < 4; i++) void b.lock('x', { timeout: Infinity }).catch(() => {});
+    const modes = ['exclusive', 'shared', 'exclusive', 'shared'] as const;
+    for (const mode of modes) void b.lock('x', { mode, timeout: Infinity }).catch(() => {});
     await step(500, b);
     const db = await openDB(database);
-    const record = (await db.get('leases', 'w.x')) as { queue: unknown[] };
+    const record = (await db.get('leases', 'w.x')) as { queue: Array<{ owner: string; mode: string }> };
     db.close();
-    expect(record.queue).toHaveLength(1);
+    expect(record.queue.map((e) => [e.owner, e.mode])).toEqual(modes.map((mode) => [b.clientId, mode]));
     expect((await b.query()).pending).toHaveLength(4);
+  });
+
+  it('places a request at once even while a round of its tab is in flight: another tab asking right after it comes after it', async () => {
+    const a = manager();
+    const b = manager();
+    await a.lock('x', { timeout: 0 });
+    await b.query(); // b's connection is open: its attempt is created as soon as it asks
+    // a's first waiter starts a round; a's second is placed while that round is in flight; b asks next.
+    void a.lock('x', { timeout: Infinity }).catch(() => {});
+    void a.lock('x', { timeout: Infinity }).catch(() => {});
+    void b.lock('x', { timeout: Infinity }).catch(() => {});
+    await step(0, a);
+    await step(0, b);
+    const db = await openDB(database);
+    const record = (await db.get('leases', 'w.x')) as { queue: Array<{ owner: string }> };
+    db.close();
+    expect(record.queue.map((e) => e.owner)).toEqual([a.clientId, a.clientId, b.clientId]);
   });
 });
 
