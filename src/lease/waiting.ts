@@ -78,6 +78,8 @@ interface Outcome {
   readonly transient: boolean;
   /** The earliest expiry among the entries in the way (wall-clock ms), if any. */
   readonly retryAt: number | undefined;
+  /** It granted a request: the ones behind it start their backoff afresh. */
+  readonly granted: boolean;
 }
 
 export interface WaitingHooks {
@@ -139,7 +141,10 @@ export class Waiting {
       queue.entries.push(entry);
       this.hooks.onBusy();
       if (queue.entries.length === 1) this.#track(this.#serve(name, queue));
-      else if (this.hooks.ordered) this.#track(this.#round(name, queue, [entry]));
+      // Every waiter of the name, in order, not only the new one: an earlier waiter's place may have lapsed
+      // (a long task, a machine asleep), and must be put back AHEAD of the new one (review: a tab's own
+      // second request was granted before its first).
+      else if (this.hooks.ordered) this.#track(this.#round(name, queue, [...queue.entries]));
       else {
         queue.again = true;
         this.#wakers.get(name)?.(false);
@@ -206,6 +211,7 @@ export class Waiting {
       queue.again = false;
       const outcome = await this.#round(name, queue, [...queue.entries]);
       if (queue.entries.length === 0) return;
+      if (outcome.granted) backoff = retryMs;
       if (queue.again) continue;
       if (outcome.transient) {
         await this.#sleep(name, backoff);
@@ -230,6 +236,7 @@ export class Waiting {
     let failure: unknown;
     let transient = false;
     let retryAt: number | undefined;
+    let granted = false;
     try {
       const attempt = this.hooks.attempt(name, entries.map(({ token, mode }) => ({ token, mode })));
       for (const entry of entries) entry.attempt = attempt;
@@ -243,25 +250,28 @@ export class Waiting {
     entries.forEach((entry, i) => {
       const token = tokens[i]!;
       const decision = decisions?.[i];
-      if (entry.done) return; // gave up meanwhile; its release runs once this round has settled
       if (entry.token !== token) {
-        // pagehide replaced the token while the round was in flight (see the INVARIANT above): ask
-        // again at once (the loop does, even for a round started outside it).
+        // pagehide replaced the token while the round was in flight (see the INVARIANT above): the old
+        // one is released (even for a waiter that gave up since: its own release was of the new token),
+        // and the waiter asks again at once (the loop does, even for a round started outside it).
         this.hooks.abandon(name, token, entry.mode);
-        queue.again = true;
+        if (!entry.done) queue.again = true;
+      } else if (entry.done) {
+        // gave up meanwhile; its release runs once this round has settled
       } else if (!decision) {
         if (!transient) {
           this.#remove(name, entry);
           entry.reject(failure);
         }
       } else if (decision.verdict === 'take') {
+        granted = true;
         this.#remove(name, entry);
         entry.resolve(this.hooks.grant(name, entry, start, decision.record.generation, { expires: expiryOf(decision.record, token) }));
       } else if (decision.retryAt !== undefined) {
         retryAt = Math.min(retryAt ?? Infinity, decision.retryAt);
       }
     });
-    return { transient, retryAt };
+    return { transient, retryAt, granted };
   }
 
   /** Sleeps up to `delay` ms; resolves true if woken by a message, false otherwise. */
@@ -291,7 +301,10 @@ export class Waiting {
     const queue = this.#queues.get(name);
     const at = queue?.entries.indexOf(entry) ?? -1;
     if (queue && at >= 0) queue.entries.splice(at, 1);
-    if (queue?.entries.length === 0) this.#queues.delete(name);
+    if (queue?.entries.length === 0) {
+      this.#queues.delete(name);
+      this.#wakers.get(name)?.(false); // its loop, asleep, ends now (not at its timer: close() waits for it)
+    }
     this.hooks.onBusy();
   }
 }

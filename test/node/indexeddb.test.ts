@@ -209,6 +209,23 @@ describe('IndexedDB leases under controlled time', () => {
     db.close();
     expect(record.queue.map((e) => e.owner)).toEqual([a.clientId, a.clientId, b.clientId]);
   });
+
+  it("keeps a tab's own requests in order when the first one's stored place lapsed before the second was made", async () => {
+    const c = new IndexedDbLockManager({ database, prefix: 'w', leaseMs: 10_000 }); // another tab holds, on a long lease
+    managers.push(c);
+    const b = manager(); // the default 1.5 s lease: its waiters' places last that long unrefreshed
+    const held = await c.lock('x', { timeout: 0 });
+    const order: string[] = [];
+    const first = b.lock('x', { timeout: Infinity }).then((g) => (order.push('first'), g));
+    await step(0, b);
+    vi.setSystemTime(Date.now() + 1600); // b's main thread was busy for 1.6 s: the first place lapsed, c's lease did not
+    const second = b.lock('x', { timeout: Infinity }).then((g) => (order.push('second'), g));
+    await step(0, b);
+    await held.release();
+    await (await first).release();
+    await (await second).release();
+    expect(order).toEqual(['first', 'second']);
+  });
 });
 
 describe('IndexedDbLockManager input and platform', () => {
