@@ -1,4 +1,7 @@
-/** crosslock's WebLockManager, used the way the README shows: checked (the default) and unchecked. */
+/**
+ * crosslock's WebLockManager, used the way the README shows (`withLock`, whose function starts inside the
+ * browser's grant callback): checked (the default) and unchecked.
+ */
 import { WebLockManager } from '../../src/index.js';
 import type { BenchAdapter } from './types.js';
 
@@ -9,10 +12,10 @@ function adapter(name: string, unchecked: boolean): BenchAdapter {
   return {
     name,
     async run(lockName, critical, onRelease) {
-      const guard = await manager().lock(lockName, { timeout: Infinity, unchecked });
-      await critical();
-      onRelease();
-      await guard.release();
+      await manager().withLock(lockName, { timeout: Infinity, unchecked }, async () => {
+        await critical();
+        onRelease();
+      });
     },
     async hold(lockName) {
       await manager().lock(lockName, { timeout: Infinity, unchecked });

@@ -38,6 +38,13 @@ export interface AcquireRequest {
   readonly checked: boolean;
   /** Tells the holder the lock was lost behind its back; aborts the guard's signal. */
   readonly lost: (kind: LockLostKind, detail?: string) => void;
+  /**
+   * `withLock()`'s fast path: a backend that learns of its grant in a callback (Web Locks) calls this
+   * with the grant synchronously inside it, BEFORE resolving `acquire()`; the holder's function then
+   * starts right there, as raw `navigator.locks.request` code would, with no promise hop in between.
+   * It hands out nothing when the wait already gave up (the grant is then released as a late one).
+   */
+  readonly within?: (grant: Grant) => void;
 }
 
 /** A granted request: how to give the lock back (called at most once), and how to check it is still held. */
@@ -139,7 +146,14 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
 
   async withLock<T>(name: string, options: O, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
     must('fn', fn, typeof fn === 'function', 'a function');
-    const guard = await this.#lock(name, options, 'withLock()');
+    // Started by the backend inside its grant where it can (see `AcquireRequest.within`), else here.
+    let running: Promise<T> | undefined;
+    const guard = await this.#lock(name, options, 'withLock()', (handed) => (running = this.#run(handed, fn)));
+    return running ?? this.#run(guard, fn);
+  }
+
+  /** Runs `fn` under `guard`, then releases it (a failed release is a warning: `fn`'s outcome stands). */
+  async #run<T>(guard: Guard, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
     const release = (): Promise<void> =>
       guard.release().catch((error: unknown) => this.warn('release-failed', guard.fullName, `withLock() could not release: ${(error as Error)?.message}`, error));
     let result: T;
@@ -181,7 +195,8 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
     if (this.#closing.signal.aborted) throw new ManagerClosedError();
   }
 
-  async #lock(name: string, options: O, call: string): Promise<Guard> {
+  /** `run`: withLock()'s function, started as soon as the guard is handed out (inside the backend's grant where it can). */
+  async #lock(name: string, options: O, call: string, run?: (guard: Guard) => void): Promise<Guard> {
     const full = fullName(this.prefix, name);
     const parsed = parseLockOptions(options, call, this.extraLockKeys);
     this.checkExtra(parsed);
@@ -192,7 +207,7 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
       // Granted but lost before it could be handed out (a steal at that very moment): not a timeout.
       let lost: LockLostError | undefined;
       const onLost = (kind: LockLostKind, detail: string | undefined): void => void (lost = new LockLostError(full, kind, `${detail ?? kind}, before lock() could return it`));
-      const guard = await this.#acquire(name, full, { ...parsed, signal: undefined }, onLost);
+      const guard = await this.#acquire(name, full, { ...parsed, signal: undefined }, onLost, run);
       if (guard) return guard;
       if (lost) throw lost;
       throw await this.#timeoutError(full, parsed);
@@ -208,7 +223,9 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
       for (;;) {
         // A waiting request is answered null only when its grant was lost before it could be handed
         // out (see #acquire): ask again; the wait's timeout, signal and close() still bound it.
-        const acquiring = this.#acquire(name, full, { ...parsed, signal: wait.signal });
+        // Handed out inside the grant: the wait is over there and then (its timer and listeners gone),
+        // so nothing can abort it while the holder's function runs.
+        const acquiring = this.#acquire(name, full, { ...parsed, signal: wait.signal }, undefined, run && ((guard) => (wait.dispose(), run(guard))));
         // Only a timeout or the caller's signal needs racing (close() takes back what it finds itself);
         // so a wait for ever adds no listener per waiter to the manager's own signal.
         const guard = wait.signal === this.#closing.signal ? await acquiring : await settledBy(acquiring, wait.signal, (late) => this.#unseen(full, late));
@@ -234,55 +251,63 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
     full: string,
     request: Pick<AcquireRequest, 'mode' | 'signal' | 'extra' | 'checked'>,
     onLost?: (kind: LockLostKind, detail: string | undefined) => void,
+    run?: (guard: Guard) => void,
   ): Promise<Guard | null> {
     let guard: Guard | undefined;
     let early: [LockLostKind, string | undefined] | undefined;
+    /** Makes the grant's guard, synchronously; `undefined` when it was lost before it could be handed out. */
+    const handOut = (grant: Grant): Guard | undefined => {
+      // Checked at hand-out: a grant whose lease already ran out (a handoff message that arrived late) or
+      // that was stolen while its generation was being recorded is never handed out as a live guard.
+      grant.check?.();
+      if (early) return undefined;
+      let generation: number | undefined;
+      let poisoned: boolean | undefined;
+      if (request.checked) {
+        // A checked grant always has a generation (the conformance suite holds every backend to it).
+        generation = grant.generation!;
+        const lastSeen = this.#lastSeen;
+        poisoned = lastSeen.get(full) !== generation;
+        lastSeen.delete(full); // re-inserted last: the map is kept in least-recently-granted order
+        lastSeen.set(full, generation);
+        if (lastSeen.size > LAST_SEEN_LIMIT) lastSeen.delete(lastSeen.keys().next().value!);
+      }
+      const current = new Guard(
+        name,
+        full,
+        request.mode,
+        generation,
+        poisoned,
+        () => {
+          this.#held.delete(current);
+          return grant.release();
+        },
+        grant.check,
+      );
+      this.#held.add(current);
+      if (generation !== undefined && grant.fence) fences.set(current, { fence: grant.fence, generation });
+      return (guard = current);
+    };
     const grant = await this.acquire({
       ...request,
       name: full,
       lost: (kind, detail) => (guard ? guard.lose(kind, detail) : (early ??= [kind, detail])),
+      // Only while the wait stands and the manager is open; otherwise the path below decides.
+      ...(run && { within: (granted: Grant) => void (guard || request.signal?.aborted || this.#closing.signal.aborted || (handOut(granted) && run(guard!))) }),
     });
+    if (guard) return guard; // handed out inside the grant
     if (!grant) return null;
-    // Checked at hand-out: a grant whose lease already ran out (a handoff message that arrived late) or
-    // that was stolen while its generation was being recorded is never handed out as a live guard.
-    grant.check?.();
-    if (early) {
+    if (!handOut(grant)) {
       await grant.release().catch(() => {});
-      onLost?.(...early);
+      onLost?.(...early!);
       return null;
     }
-    let generation: number | undefined;
-    let poisoned: boolean | undefined;
-    if (request.checked) {
-      // A checked grant always has a generation (the conformance suite holds every backend to it).
-      generation = grant.generation!;
-      const lastSeen = this.#lastSeen;
-      poisoned = lastSeen.get(full) !== generation;
-      lastSeen.delete(full); // re-inserted last: the map is kept in least-recently-granted order
-      lastSeen.set(full, generation);
-      if (lastSeen.size > LAST_SEEN_LIMIT) lastSeen.delete(lastSeen.keys().next().value!);
-    }
-    const current = new Guard(
-      name,
-      full,
-      request.mode,
-      generation,
-      poisoned,
-      () => {
-        this.#held.delete(current);
-        return grant.release();
-      },
-      grant.check,
-    );
-    guard = current;
-    this.#held.add(current);
-    if (generation !== undefined && grant.fence) fences.set(current, { fence: grant.fence, generation });
     if (this.#closing.signal.aborted) {
       // Granted while close() ran: give it straight back rather than hand out a guard of a closed manager.
-      await current.release();
+      await guard!.release();
       throw new ManagerClosedError(full);
     }
-    return current;
+    return guard!;
   }
 
   /** A timeout error naming who held the lock when the wait ended, if that is known within the budget. */

@@ -138,15 +138,20 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
           letGo();
           return settled; // resolves once the browser has let the lock go
         };
+        // withLock()'s function starts inside this callback, as raw code's would (`AcquireRequest.within`).
+        const granted = (grant: Grant): void => {
+          resolve(grant);
+          request.within?.(grant);
+        };
         if (ledger) {
           // Checked: one transaction, created now, records the grant (see ledger.ts); if it fails the
           // lock is given back and the caller gets the StorageError (a checked guard without a
           // generation would be a lie).
           ledger.grant(name, this.clientId, mode, steal).then(
-            (generation) => resolve({ release, generation, fence: { database: this.#database, name } }),
+            (generation) => granted({ release, generation, fence: { database: this.#database, name } }),
             (error: unknown) => void release().then(() => reject(error)),
           );
-        } else resolve({ release });
+        } else granted({ release });
         return holding;
       });
       const settled = done.then(undefined, (error: Error | undefined) => {

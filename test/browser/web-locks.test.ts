@@ -12,6 +12,7 @@ function manager(): WebLockManager {
 }
 
 afterEach(async () => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
   await Promise.all(managers.splice(0).map((m) => m.close()));
 });
@@ -155,6 +156,65 @@ describe('WebLockManager', () => {
     await expect(locks.tryLock('x', { steal: true } as never)).rejects.toMatchObject({ name: 'InvalidOptionError' });
     expect(request).not.toHaveBeenCalled();
     await (await locks.lock('x', { timeout: 0, steal: false })).release();
+  });
+
+  /** Wraps navigator.locks.request so a test can tell whether code ran inside the browser's grant callback. */
+  function watchCallbacks(): { readonly inside: () => boolean } {
+    const original = navigator.locks.request.bind(navigator.locks);
+    let depth = 0;
+    vi.spyOn(navigator.locks, 'request').mockImplementation(((name: string, options: LockOptions, callback: LockGrantedCallback<unknown>) =>
+      original(name, options, (lock) => {
+        depth++;
+        try {
+          return callback(lock);
+        } finally {
+          depth--;
+        }
+      })) as typeof navigator.locks.request);
+    return { inside: () => depth > 0 };
+  }
+
+  it("withLock's function starts inside the browser's grant callback (issue 17: the fast path), uncontended and contended", async () => {
+    const locks = manager();
+    const watch = watchCallbacks();
+    const seen: boolean[] = [];
+    await locks.withLock('x', { timeout: Infinity, unchecked: true }, () => void seen.push(watch.inside()));
+    const holder = await locks.lock('x', { timeout: Infinity });
+    const waiting = locks.withLock('x', { timeout: 1000, unchecked: true, signal: new AbortController().signal }, () => void seen.push(watch.inside()));
+    await holder.release();
+    await waiting;
+    // lock() hands its guard out later, as a promise must; a checked withLock() starts once its generation is recorded.
+    const guard = await locks.lock('x', { timeout: Infinity, unchecked: true });
+    seen.push(watch.inside());
+    await guard.release();
+    expect(seen).toEqual([true, true, false]);
+    expect(await locks.withLock('x', { timeout: Infinity }, (g) => g.generation)).toEqual(expect.any(Number));
+  });
+
+  it('a function started inside the grant keeps its lock when it aborts its own signal or the timeout passes; close() still takes it back', async () => {
+    const locks = manager();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const timed = await locks.withLock('x', { timeout: 50, unchecked: true }, async (guard) => {
+      await vi.advanceTimersByTimeAsync(100); // past the timeout
+      return [guard.released, guard.signal.aborted];
+    });
+    vi.useRealTimers();
+    expect(timed).toEqual([false, false]);
+    const controller = new AbortController();
+    let probe: LockGuard | undefined;
+    const result = await locks.withLock('x', { timeout: Infinity, signal: controller.signal, unchecked: true }, async (guard) => {
+      controller.abort(new Error('after the grant'));
+      await Promise.resolve();
+      probe = guard;
+      return [guard.released, guard.signal.aborted];
+    });
+    expect(result).toEqual([false, false]);
+    expect(probe!.released).toBe(true);
+    const inside = locks.withLock('y', { timeout: Infinity, unchecked: true }, async (guard) => {
+      await locks.close();
+      return (guard.signal.reason as LockLostError).kind;
+    });
+    expect(await inside).toBe('closed');
   });
 
   it('asks again when the browser hands a waiting request a null lock, and gives up if it keeps doing so', async () => {
