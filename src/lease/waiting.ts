@@ -168,8 +168,9 @@ export class Waiting {
     if (!entry || entry.done) return;
     this.#remove(name, entry);
     // Its own round may still be in flight: on an unordered store, its release must not overtake it.
+    // No round for the others: they hold their places already, and a release promotes every request it
+    // can (all the shared ones at the head), each told by its own handoff.
     entry.resolve(this.hooks.grant(name, entry, handoff, generation, { after: entry.attempt }));
-    this.wake(name); // the requests behind it may be grantable now
   }
 
   /** A heartbeat: every sleeping loop asks again (refreshing its stored places); backoffs continue. */
