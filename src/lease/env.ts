@@ -37,8 +37,14 @@ export interface LeaseLockOptions extends LockOptions {
 
 export const nothing = (): void => {};
 
-/** A release's announcement: whom it handed the lock to, the generation after it, whether others still wait. */
-export function released(name: string, decision: Decision): LeaseMessage {
-  const granted = decision.promoted.map(({ token, expires, lease }) => ({ token, expires, lease }));
-  return { v: PROTOCOL_VERSION, t: 'released', name, granted, generation: decision.record.generation, queued: decision.record.queue.length > 0 };
+/**
+ * The announcement of releases made in one update (decisions in order, each on the record the one before
+ * wrote): whom they handed the lock to (a grant the same update took back again, a request that gave up
+ * the moment it was promoted, is left out), the generation after them, whether others still wait.
+ */
+export function releasedAll(name: string, decisions: readonly Decision[]): LeaseMessage {
+  const last = decisions[decisions.length - 1]!;
+  const holding = new Set(last.record.holders.map((h) => h.token));
+  const granted = decisions.flatMap((d) => d.promoted).filter((p) => holding.has(p.token)).map(({ token, expires, lease }) => ({ token, expires, lease }));
+  return { v: PROTOCOL_VERSION, t: 'released', name, granted, generation: last.record.generation, queued: last.record.queue.length > 0 };
 }

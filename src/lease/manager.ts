@@ -36,7 +36,7 @@ import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manage
 import { must, type ParsedLockOptions } from '../core/options.js';
 import { randomId } from '../core/random.js';
 import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
-import { nothing, released, type LeaseEnvironment, type LeaseLockOptions } from './env.js';
+import { nothing, releasedAll, type LeaseEnvironment, type LeaseLockOptions } from './env.js';
 import { decide, type Decision, type Intent } from './decide.js';
 import { Holders, type Held } from './holders.js';
 import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
@@ -60,7 +60,9 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   /** Tokens a steal took the lock from, until their lease would have ended (a late handoff to them is void). */
   readonly #stolen = new Map<string, number>();
   /** The release updates in flight, for `query()` to wait for. */
-  readonly #inFlight = new Set<Promise<Decision>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Places given up in this task, per name, released together (`#abandon`). */
+  readonly #abandoned = new Map<string, Array<{ token: string; mode: LockMode; after: Promise<unknown> | undefined }>>();
   /** Tokens of releases in flight that a pagehide into the back/forward cache gave up. */
   readonly #givenUp = new Set<string>();
   #unsubscribe: Array<() => void> | undefined;
@@ -82,12 +84,12 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
       ownTime: env.store.ownTime,
       transient: env.transient,
       renew: (live) => this.#decide(live.map((h) => [h.name, h.token, h.mode, 'renew'])),
-      release: (held) => this.#release(held.name, held.token, held.mode, held.after),
+      release: (held) => this.#release(held.name, [held], held.after),
       onBusy: () => this.#tickWhileBusy(),
     });
     this.#waiting = new Waiting({
       attempt: (name, requests) => this.#decide(requests.map(({ token, mode }) => [name, token, mode, 'wait'])),
-      abandon: (name, token, mode, after) => void this.#release(name, token, mode, after).catch(() => {}),
+      abandon: (name, token, mode, after) => this.#abandon(name, token, mode, after),
       start: () => this.#start(),
       grant: (name, waiter, from, generation, details) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost, details),
       settings,
@@ -196,26 +198,51 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     return decisions;
   }
 
-  /** Removes a token's entry (holder or waiter), handing the lock on, once `after` has settled; announces the result. */
-  async #release(name: string, token: string, mode: LockMode, after?: Promise<unknown>): Promise<void> {
-    this.#releasing.set(token, name);
-    let decision: Decision;
-    const announce = (results: readonly RuleResult[]): LeaseMessage => released(name, results[0] as Decision);
-    const run = (): Promise<Decision> => this.#run(name, token, mode, 'release', announce);
+  /**
+   * A waiter gave up: its stored place goes. The places given up in one task are released together, one
+   * update per name (close() rejects every waiter at once; several time out on one timer tick).
+   */
+  #abandon(name: string, token: string, mode: LockMode, after?: Promise<unknown>): void {
+    let batch = this.#abandoned.get(name);
+    if (!batch) {
+      this.#abandoned.set(name, (batch = []));
+      if (this.#abandoned.size === 1) queueMicrotask(() => this.#flushAbandoned());
+    }
+    batch.push({ token, mode, after });
+  }
+
+  #flushAbandoned(): void {
+    for (const [name, batch] of this.#abandoned) {
+      const afters = batch.flatMap((b) => (b.after ? [b.after] : []));
+      void this.#release(name, batch, afters.length > 0 ? Promise.allSettled(afters) : undefined).catch(() => {});
+    }
+    this.#abandoned.clear();
+  }
+
+  /**
+   * Removes tokens' entries (holders or waiters) of one name in one update, handing the lock on, once
+   * `after` has settled; announces the result.
+   */
+  async #release(name: string, entries: ReadonlyArray<{ readonly token: string; readonly mode: LockMode }>, after?: Promise<unknown>): Promise<void> {
+    for (const { token } of entries) this.#releasing.set(token, name);
+    let message: LeaseMessage;
+    const announce = (results: readonly RuleResult[]): LeaseMessage => releasedAll(name, results as readonly Decision[]);
+    const run = (): Promise<Decision[]> => this.#decide(entries.map(({ token, mode }) => [name, token, mode, 'release']), announce);
     const running = after && !this.#env.store.ordered ? after.then(nothing, nothing).then(run) : run();
     this.#inFlight.add(running);
     try {
-      decision = await running;
+      message = releasedAll(name, await running);
     } catch (error) {
       // Given up at a pagehide into the back/forward cache while this was in flight (#onHide): done.
-      if (this.#givenUp.delete(token)) return;
+      if (entries.some(({ token }) => this.#givenUp.has(token))) return;
       throw error;
     } finally {
-      this.#releasing.delete(token);
+      for (const { token } of entries) {
+        this.#releasing.delete(token);
+        this.#givenUp.delete(token);
+      }
       this.#inFlight.delete(running);
     }
-    this.#givenUp.delete(token);
-    const message = released(name, decision);
     if (!this.#env.store.announces) this.#env.bus?.post(message);
     this.#receive(message);
   }
@@ -304,7 +331,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
 
   #lose(held: Held, kind: LockLostKind, detail: string): void {
     this.#holders.lose(held, kind, detail);
-    void this.#release(held.name, held.token, held.mode).catch(() => {});
+    void this.#release(held.name, [held]).catch(() => {});
   }
 
   #activate(): void {

@@ -13,12 +13,22 @@
  *
  * A request added while others of its name wait is placed AT ONCE on an ordered store (IndexedDB runs
  * transactions in creation order, so its place comes before any request another tab makes after it,
- * even while a round is in flight); on an unordered store (Redis) the loop's next round places it (one
- * round in flight per name, so its place never lands before an earlier request's).
+ * even while a round is in flight), by a PLACING round beside the loop's; at most one placing round is
+ * in flight per name: a request added while one is goes to the loop (woken, or told to run again the
+ * moment its round ends). So a name never has more than two updates of this tab in flight for its
+ * waiters, however many requests pile up while the store is held up (a page paused inside a
+ * transaction blocks every other; `npm run chaos` leases-mixed, seed 3066229778: one update per
+ * request made the store take seconds to drain after the pause). The price: a request made while both
+ * are in flight is placed when the loop's round ends, so another tab's request made meanwhile may come
+ * first. On an unordered store (Redis) the loop's next round places it (one round in flight per name,
+ * so its place never lands before an earlier request's).
  *
  * A waiter that gives up (abort, timeout, close) is removed at once and rejected with its signal's
- * reason; if it ever reached the store, a release is started right away, which runs once the round last
- * started for it has settled, so it leaves no trace in the stored queue. (IndexedDB would order the two
+ * reason; if it ever reached the store, a release is started right away (the manager batches the ones
+ * of a task per name), which runs once the round last started for it has settled, so it leaves no
+ * trace in the stored queue. No round for the others: they keep their places, and the release hands
+ * the lock to every request it can promote (each told by a handoff) or, promoting none with nobody
+ * queued, wakes the waiters of the name (manager.ts `#receive`). (IndexedDB would order the two
  * anyway; an optimistic store (Redis) would not: the round, retried on the record the release left, put
  * the token back. Seen in the conformance suite on Redis: a timed-out waiter kept its place.)
  *
@@ -70,6 +80,8 @@ interface Queue {
   readonly entries: Entry[];
   /** A request was added (or a token replaced) while a round was in flight: run the next round now. */
   again: boolean;
+  /** A placing round (a request added while others wait, on an ordered store) is in flight. */
+  placing: boolean;
 }
 
 /** What a round found: how to go on (`Queue.again`: at once). */
@@ -137,15 +149,18 @@ export class Waiting {
       waiter.signal.addEventListener('abort', onAbort, { once: true });
       entry.cleanup = () => waiter.signal.removeEventListener('abort', onAbort);
       let queue = this.#queues.get(name);
-      if (!queue) this.#queues.set(name, (queue = { entries: [], again: false }));
+      if (!queue) this.#queues.set(name, (queue = { entries: [], again: false, placing: false }));
       queue.entries.push(entry);
       this.hooks.onBusy();
       if (queue.entries.length === 1) this.#track(this.#serve(name, queue));
       // Every waiter of the name, in order, not only the new one: an earlier waiter's place may have lapsed
       // (a long task, a machine asleep), and must be put back AHEAD of the new one (review: a tab's own
       // second request was granted before its first).
-      else if (this.hooks.ordered) this.#track(this.#round(name, queue, [...queue.entries]));
-      else {
+      else if (this.hooks.ordered && !queue.placing) {
+        queue.placing = true;
+        const placing = queue;
+        this.#track(this.#round(name, queue, [...queue.entries]).finally(() => (placing.placing = false)));
+      } else {
         queue.again = true;
         this.#wakers.get(name)?.(false);
       }
@@ -293,7 +308,6 @@ export class Waiting {
     this.#remove(name, entry);
     if (entry.touched) this.hooks.abandon(name, entry.token, entry.mode, entry.attempt);
     entry.reject(reason);
-    this.wake(name);
   }
 
   #remove(name: string, entry: Entry): void {
