@@ -34,7 +34,12 @@
 // +50 B lease backend: a handoff to a grant already stolen is void; +190 B lease backend and polyfill: every
 // waiting request holds its own place in the stored queue, asked for in rounds (Web Locks FIFO across tabs);
 // +110 B core at load (and everything on it): withLock()'s function starts inside the backend's grant (issue 17's
-// Web Locks fast path: no promise hop between the browser's callback and the holder's code). They are
+// Web Locks fast path: no promise hop between the browser's callback and the holder's code); +180 B with the
+// lease backend and polyfill: a store held up by a paused page no longer piles up updates (one placing round
+// per name in flight, places given up in one task released in one update; issue 11's chaos timing), and
+// +60 B more for the lease manager's releases split into their own module (issue 11: files under ~300
+// lines); +150 B service: its client split the same way (link, option checks, reconnect waiters); backup
+// and fenced tightened to their measured sizes. They are
 // NOT the targets of issue 7 (core at load ≤ 2 kB, with the IndexedDB fallback ≤ 5 kB), which the
 // README's Performance section compares with, and which this contract does not meet today.
 const lazyChunksExternal = {
@@ -51,13 +56,13 @@ const withFallback = { ...core, 'dist/indexeddb.js': '{ IndexedDbLockManager }' 
 export default [
   { name: 'core at load: contract + WebLockManager + platformDefault', import: core, modifyEsbuildConfig: atLoad, gzip: true, limit: '4490 B' },
   { name: 'core at load (brotli)', import: core, modifyEsbuildConfig: atLoad, brotli: true, limit: '4125 B' },
-  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '12960 B' },
-  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '11830 B' },
-  { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '14510 B' },
+  { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '13190 B' },
+  { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '12035 B' },
+  { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '14760 B' },
   { name: 'crosslock/memory: MemoryLockManager', import: { 'dist/memory.js': '{ MemoryLockManager }' }, gzip: true, limit: '3710 B' },
   { name: 'crosslock/leader: LeaderElection (with its worker ticker)', import: { 'dist/leader.js': '{ LeaderElection }' }, gzip: true, limit: '3910 B' },
-  { name: 'crosslock/service: serve + connect (comlink included)', import: { 'dist/service.js': '{ serve, connect }' }, gzip: true, limit: '10030 B' },
-  { name: 'crosslock/backup: BackupSwapper (IndexedDB target, idb and LeaderElection included)', import: { 'dist/backup.js': '{ BackupSwapper }' }, gzip: true, limit: '10280 B' },
-  { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4800 B' },
-  { name: 'crosslock/polyfill: installWebLocksPolyfill (the lease backend and idb included)', import: { 'dist/polyfill.js': '{ installWebLocksPolyfill }' }, gzip: true, limit: '13560 B' },
+  { name: 'crosslock/service: serve + connect (comlink included)', import: { 'dist/service.js': '{ serve, connect }' }, gzip: true, limit: '10165 B' },
+  { name: 'crosslock/backup: BackupSwapper (IndexedDB target, idb and LeaderElection included)', import: { 'dist/backup.js': '{ BackupSwapper }' }, gzip: true, limit: '10110 B' },
+  { name: 'crosslock/fenced: FencedStore, idb included', import: { 'dist/fenced.js': '{ FencedStore }' }, gzip: true, limit: '4535 B' },
+  { name: 'crosslock/polyfill: installWebLocksPolyfill (the lease backend and idb included)', import: { 'dist/polyfill.js': '{ installWebLocksPolyfill }' }, gzip: true, limit: '13780 B' },
 ];

@@ -12,7 +12,7 @@
  * refused by the fence when it thaws.
  */
 import { StaleLockError } from '../core/errors.js';
-import { fenceOf } from '../core/manager.js';
+import { fenceOf } from '../core/grant.js';
 import type { LockGuard } from '../core/types.js';
 import { staleness } from '../fenced/stale.js';
 import { Connection, FENCED_STORE, STORE } from '../stores/indexeddb/connection.js';

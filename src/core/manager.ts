@@ -4,6 +4,7 @@
  * `withLock`, and closing. A backend only answers "grant this request" and "what is held".
  */
 import { LockLostError, LockTimeoutError, LockWarning, ManagerClosedError, type LockLostKind, type LockWarningKind } from './errors.js';
+import { fences, sawGeneration, type AcquireRequest, type Grant } from './grant.js';
 import { Guard } from './guard.js';
 import { checkName, fullName, localName } from './names.js';
 import { must, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
@@ -22,58 +23,6 @@ import type {
 } from './types.js';
 import { settledBy, waitScope } from './wait.js';
 
-/** What a backend is asked to grant. */
-export interface AcquireRequest {
-  /** The full name (prefix included). */
-  readonly name: string;
-  readonly mode: LockMode;
-  /**
-   * `undefined`: answer at once (`null` if not grantable now, like Web Locks' `ifAvailable`).
-   * Otherwise wait; on abort, reject with `signal.reason` and leave no trace in the queue.
-   */
-  readonly signal: AbortSignal | undefined;
-  /** Backend-specific options the caller passed (e.g. `steal`). */
-  readonly extra: Readonly<Record<string, unknown>>;
-  /** Whether the grant must carry the lock's generation (false: `unchecked`, no bookkeeping). */
-  readonly checked: boolean;
-  /** Tells the holder the lock was lost behind its back; aborts the guard's signal. */
-  readonly lost: (kind: LockLostKind, detail?: string) => void;
-  /**
-   * `withLock()`'s fast path: a backend that learns of its grant in a callback (Web Locks) calls this
-   * with the grant synchronously inside it, BEFORE resolving `acquire()`; the holder's function then
-   * starts right there, as raw `navigator.locks.request` code would, with no promise hop in between.
-   * It hands out nothing when the wait already gave up (the grant is then released as a late one).
-   */
-  readonly within?: (grant: Grant) => void;
-}
-
-/** A granted request: how to give the lock back (called at most once), and how to check it is still held. */
-export interface Grant {
-  release(): Promise<void>;
-  /** The lock's generation at this grant; required when the request was checked. */
-  readonly generation?: number;
-  /** What `FencedStore` needs to check this grant in the backend's own storage, if it has any. */
-  readonly fence?: Fence;
-  /**
-   * Called whenever the holder reads `guard.signal`: a backend that can tell synchronously that the
-   * lock is gone (a lease past its deadline) reports the loss here, so the signal never says "held"
-   * after the fact, whatever order the tasks of a thawed tab run in.
-   */
-  check?(): void;
-}
-
-/** Where a grant's generation lives, so `FencedStore` can check it in the same transaction as a write. */
-export interface Fence {
-  /** The IndexedDB database holding the lock records. */
-  readonly database: string;
-  /** The full lock name (the record's key). */
-  readonly name: string;
-  /** For leases: the grant's token, which must still hold a live lease. */
-  readonly token?: string;
-}
-
-const fences = new WeakMap<LockGuard, { fence: Fence; generation: number }>();
-
 /**
  * How long a timeout error may wait for the snapshot that names the holders, ms. The snapshot only
  * decorates the error (a lazy chunk, a store read, a blocked open could take seconds or never end);
@@ -81,22 +30,10 @@ const fences = new WeakMap<LockGuard, { fence: Fence; generation: number }>();
  */
 export const TIMEOUT_DECORATION_MS = 25;
 
-/**
- * How many names a manager remembers the last generation of (for `poisoned`). A name it forgot is
- * reported `poisoned: true` on its next grant, which is always safe (the holder reloads); without a
- * bound, a wallet taking a new `round.<id>` every 4 s would grow this map by 21,600 names a day.
- */
-export const LAST_SEEN_LIMIT = 1024;
-
 class WarningEvent extends Event {
   constructor(readonly warning: LockWarning) {
     super('warning', { cancelable: true });
   }
-}
-
-/** The fence of a guard handed out by a crosslock manager, if its backend keeps generations in storage. */
-export function fenceOf(guard: LockGuard): { fence: Fence; generation: number } | undefined {
-  return fences.get(guard);
 }
 
 /** `O`: the `lock()` options of the backend (the contract's, or more, e.g. Web Locks' `steal`). */
@@ -261,23 +198,14 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
       // that was stolen while its generation was being recorded is never handed out as a live guard.
       grant.check?.();
       if (early) return undefined;
-      let generation: number | undefined;
-      let poisoned: boolean | undefined;
-      if (request.checked) {
-        // A checked grant always has a generation (the conformance suite holds every backend to it).
-        generation = grant.generation!;
-        const lastSeen = this.#lastSeen;
-        poisoned = lastSeen.get(full) !== generation;
-        lastSeen.delete(full); // re-inserted last: the map is kept in least-recently-granted order
-        lastSeen.set(full, generation);
-        if (lastSeen.size > LAST_SEEN_LIMIT) lastSeen.delete(lastSeen.keys().next().value!);
-      }
+      // A checked grant always has a generation (the conformance suite holds every backend to it).
+      const generation = request.checked ? grant.generation! : undefined;
       const current = new Guard(
         name,
         full,
         request.mode,
         generation,
-        poisoned,
+        generation === undefined ? undefined : sawGeneration(this.#lastSeen, full, generation),
         () => {
           this.#held.delete(current);
           return grant.release();

@@ -5,7 +5,7 @@
  * atomic step as the write (stale.ts).
  */
 import { InvalidOptionError, StaleLockError } from '../core/errors.js';
-import { fenceOf, type Fence } from '../core/manager.js';
+import { fenceOf, type Fence } from '../core/grant.js';
 import type { LockGuard } from '../core/types.js';
 
 export function fencedGuard(guard: LockGuard, database: string, managers: string): { fence: Fence; generation: number } {

@@ -29,14 +29,13 @@
  */
 import { clusterChannels } from '../core/channel.js';
 import { LockLostError, ManagerClosedError } from '../core/errors.js';
-import { checkName } from '../core/names.js';
-import { checkObject, msOption, must } from '../core/options.js';
 import type { LockGuard, LockManager } from '../core/types.js';
 import { Ticker } from '../stores/indexeddb/ticker.js';
 import { announcementBus, type AnnouncementBus } from './bus.js';
 import { ElectionBusyError, LeadershipEndedError } from './errors.js';
 import { leadership, type Leadership } from './leadership.js';
 import { LEADER_PROTOCOL_VERSION as v, type LeaderMessage } from './messages.js';
+import { LeaderChangeEvent, parseElectionOptions, parseLeadOptions, type LeaderElectionOptions } from './options.js';
 import { missedTicks, takeOverIn } from './steal.js';
 import { checked, EMPTY_VIEW, observe, sameLeader, type LeaderInfo, type View } from './view.js';
 import { shouldHandOff } from './visible.js';
@@ -50,29 +49,6 @@ interface Leading {
   beatAt: number;
 }
 
-export const DEFAULT_HEARTBEAT_MS = 1000;
-export const DEFAULT_STALE_AFTER_MS = 10_000;
-
-export interface LeaderElectionOptions {
-  /** How often the leader announces itself, ms. Default 1000. At most `staleAfterMs / 4`. */
-  heartbeatMs?: number;
-  /** How long a Web Locks leader may go without a beat before a follower takes over, ms. Default 10,000. */
-  staleAfterMs?: number;
-  /**
-   * Prefer a visible tab as leader (default `false`): a hidden leader hands off (its leadership ends with
-   * `LeadershipEndedError('handed-off')`; call `lead()` again to follow) when a visible follower waits.
-   * Leadership moves only by that handoff, never by two leaders overlapping (visible.ts).
-   */
-  preferVisible?: boolean;
-}
-
-/** The `change` event: `leader` is who leads now (`null`: nobody known). */
-export class LeaderChangeEvent extends Event {
-  constructor(readonly leader: LeaderInfo | null) {
-    super('change');
-  }
-}
-
 /** The typed `change` listener (declaration merging: no code). */
 export interface LeaderElection {
   addEventListener(type: 'change', listener: (event: LeaderChangeEvent) => void, options?: boolean | AddEventListenerOptions): void;
@@ -82,10 +58,11 @@ export interface LeaderElection {
 }
 
 export class LeaderElection extends EventTarget {
-  readonly name: string;
-  readonly heartbeatMs: number;
-  readonly staleAfterMs: number;
-  readonly preferVisible: boolean;
+  // Set by parseElectionOptions() in the constructor.
+  declare readonly name: string;
+  declare readonly heartbeatMs: number;
+  declare readonly staleAfterMs: number;
+  declare readonly preferVisible: boolean;
   readonly #manager: LockManager;
   /** Visible followers heard from (preferVisible): clientId → when. */
   readonly #visible = new Map<string, number>();
@@ -107,12 +84,7 @@ export class LeaderElection extends EventTarget {
   constructor(manager: LockManager, name: string, options: LeaderElectionOptions = {}) {
     super();
     if (typeof manager?.lock !== 'function' || typeof manager.query !== 'function') throw new TypeError('LeaderElection needs a crosslock LockManager');
-    const o = checkObject(options, ['heartbeatMs', 'staleAfterMs', 'preferVisible'], 'new LeaderElection()');
-    must('preferVisible', o.preferVisible, o.preferVisible === undefined || typeof o.preferVisible === 'boolean', 'a boolean');
-    this.preferVisible = o.preferVisible === true;
-    this.name = checkName(name);
-    this.staleAfterMs = msOption('staleAfterMs', o.staleAfterMs, DEFAULT_STALE_AFTER_MS);
-    this.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, Math.min(DEFAULT_HEARTBEAT_MS, this.staleAfterMs / 4), this.staleAfterMs / 4);
+    parseElectionOptions(this, name, options);
     this.#manager = manager;
     // Restored from the back/forward cache: ask who leads (the view may be long out of date), and say so if it is us.
     this.#bus = announcementBus(manager.scope, `${manager.prefix ?? ''}:${this.name}`, this.#receive, () => (this.#bus.post({ v, t: 'ask' }), this.#beat()), clusterChannels(manager));
@@ -120,8 +92,7 @@ export class LeaderElection extends EventTarget {
     this.#ticker = new Ticker(this.heartbeatMs);
     this.#ticker.subscribe(this.#onTick);
     if (this.preferVisible && typeof document !== 'undefined') {
-      document.addEventListener('visibilitychange', this.#onVisibility);
-      this.#closer.signal.addEventListener('abort', () => document.removeEventListener('visibilitychange', this.#onVisibility), { once: true });
+      document.addEventListener('visibilitychange', this.#onVisibility, { signal: this.#closer.signal });
     }
   }
 
@@ -146,8 +117,7 @@ export class LeaderElection extends EventTarget {
    * election already leads or waits.
    */
   async lead(options: { signal?: AbortSignal } = {}): Promise<Leadership> {
-    const { signal } = checkObject(options, ['signal'], 'lead()') as { signal?: AbortSignal };
-    must('signal', signal, signal === undefined || signal instanceof AbortSignal, 'an AbortSignal');
+    const signal = parseLeadOptions(options);
     if (this.#closer.signal.aborted) throw this.#closer.signal.reason;
     if (this.#leading || this.#waiting) throw new ElectionBusyError(this.name);
     signal?.throwIfAborted();

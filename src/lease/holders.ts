@@ -13,7 +13,7 @@
  *   deadline (checked on every tick) and the next tick renews again.
  */
 import type { LockLostKind } from '../core/errors.js';
-import type { Fence, Grant } from '../core/manager.js';
+import type { Fence, Grant } from '../core/grant.js';
 import type { LockMode } from '../core/types.js';
 import type { Clock } from './clock.js';
 import type { Decision } from './decide.js';

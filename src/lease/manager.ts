@@ -17,6 +17,8 @@
  *   (refreshed like a lease), all asked for in one update per round (waiting.ts); a round runs when
  *   woken by a message (release, or a holder gone), when a blocking entry expires, and at least every
  *   `renewMs`.
+ * - a release (releases.ts) removes entries of one name in one update and announces whom it handed the
+ *   lock to; the places given up in one task go together.
  * - `pagehide`: the store may not finish while a page unloads, so the tab first tells the others which
  *   tokens are gone (they treat those entries as expired at once), then releases; its holders are told
  *   `LockLostError('pagehide')`. A page that may enter the back/forward cache (`persisted`) starts no
@@ -32,17 +34,19 @@
  */
 import type { LockLostKind } from '../core/errors.js';
 import { InvalidOptionError } from '../core/errors.js';
-import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
+import type { AcquireRequest, Grant } from '../core/grant.js';
+import { BaseLockManager } from '../core/manager.js';
 import { must, type ParsedLockOptions } from '../core/options.js';
 import { randomId } from '../core/random.js';
 import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
-import { nothing, releasedAll, type LeaseEnvironment, type LeaseLockOptions } from './env.js';
+import type { LeaseEnvironment, LeaseLockOptions } from './env.js';
 import { decide, type Decision, type Intent } from './decide.js';
 import { Holders, type Held } from './holders.js';
 import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
 import { expiryOf, normalise } from './record.js';
+import { Releases } from './releases.js';
 import type { LeaseSettings } from './settings.js';
-import type { RuleResult, UpdateHints } from './store.js';
+import type { UpdateHints } from './store.js';
 import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable, TwoLooks } from './sweep.js';
 import { Waiting, type Start } from './waiting.js';
 
@@ -53,18 +57,11 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   readonly #env: LeaseEnvironment;
   readonly #waiting: Waiting;
   readonly #holders: Holders;
+  readonly #releases: Releases;
   /** Tokens other managers said are gone, until their entries would have expired anyway. */
   readonly #dead = new Map<string, number>();
-  /** Releases in flight: token → name (announced dead if the page enters the back/forward cache meanwhile). */
-  readonly #releasing = new Map<string, string>();
   /** Tokens a steal took the lock from, until their lease would have ended (a late handoff to them is void). */
   readonly #stolen = new Map<string, number>();
-  /** The release updates in flight, for `query()` to wait for. */
-  readonly #inFlight = new Set<Promise<unknown>>();
-  /** Places given up in this task, per name, released together (`#abandon`). */
-  readonly #abandoned = new Map<string, Array<{ token: string; mode: LockMode; after: Promise<unknown> | undefined }>>();
-  /** Tokens of releases in flight that a pagehide into the back/forward cache gave up. */
-  readonly #givenUp = new Set<string>();
   #unsubscribe: Array<() => void> | undefined;
   /** Stops listening to the bus; `undefined` while not listening (not active yet, or in the back/forward cache). */
   #unlisten: (() => void) | undefined;
@@ -77,6 +74,14 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     super(prefix);
     this.settings = settings;
     this.#env = env;
+    this.#releases = new Releases({
+      decide: (items, announce) => this.#decide(items, announce),
+      ordered: env.store.ordered,
+      announce: (message) => {
+        if (!env.store.announces) env.bus?.post(message);
+        this.#receive(message);
+      },
+    });
     this.#holders = new Holders({
       clock: env.clock,
       leaseMs: settings.leaseMs,
@@ -84,12 +89,12 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
       ownTime: env.store.ownTime,
       transient: env.transient,
       renew: (live) => this.#decide(live.map((h) => [h.name, h.token, h.mode, 'renew'])),
-      release: (held) => this.#release(held.name, [held], held.after),
+      release: (held) => this.#releases.release(held.name, [held], held.after),
       onBusy: () => this.#tickWhileBusy(),
     });
     this.#waiting = new Waiting({
       attempt: (name, requests) => this.#decide(requests.map(({ token, mode }) => [name, token, mode, 'wait'])),
-      abandon: (name, token, mode, after) => this.#abandon(name, token, mode, after),
+      abandon: (name, token, mode, after) => this.#releases.abandon(name, token, mode, after),
       start: () => this.#start(),
       grant: (name, waiter, from, generation, details) => this.#holders.grant(name, waiter.mode, waiter.token, from, generation, waiter.lost, details),
       settings,
@@ -139,7 +144,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   protected async snapshot(): Promise<LockSnapshot> {
     // A snapshot shows every release this manager started before it (an abandoned wait, a release):
     // IndexedDB runs transactions in creation order anyway, Redis does not order two updates in flight.
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#releases.settled();
     const rows = await this.#env.store.active();
     const now = this.#env.clock.now();
     const dead = unexpired(this.#dead, this.#env.clock.now());
@@ -173,7 +178,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     await this.#waiting.drained();
     // The releases of the guards and waiters just given up: close() resolves once they are in the store,
     // and announced (the bus closes after them, so a handoff they made reaches the next holder at once).
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#releases.settled();
     this.#env.bus?.close();
     this.#env.store.close();
   }
@@ -196,55 +201,6 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
       if (d.corrupt) this.warn('record-repaired', items[i]![0], 'its lease record was not valid and was replaced by a free one (generation raised)');
     });
     return decisions;
-  }
-
-  /**
-   * A waiter gave up: its stored place goes. The places given up in one task are released together, one
-   * update per name (close() rejects every waiter at once; several time out on one timer tick).
-   */
-  #abandon(name: string, token: string, mode: LockMode, after?: Promise<unknown>): void {
-    let batch = this.#abandoned.get(name);
-    if (!batch) {
-      this.#abandoned.set(name, (batch = []));
-      if (this.#abandoned.size === 1) queueMicrotask(() => this.#flushAbandoned());
-    }
-    batch.push({ token, mode, after });
-  }
-
-  #flushAbandoned(): void {
-    for (const [name, batch] of this.#abandoned) {
-      const afters = batch.flatMap((b) => (b.after ? [b.after] : []));
-      void this.#release(name, batch, afters.length > 0 ? Promise.allSettled(afters) : undefined).catch(() => {});
-    }
-    this.#abandoned.clear();
-  }
-
-  /**
-   * Removes tokens' entries (holders or waiters) of one name in one update, handing the lock on, once
-   * `after` has settled; announces the result.
-   */
-  async #release(name: string, entries: ReadonlyArray<{ readonly token: string; readonly mode: LockMode }>, after?: Promise<unknown>): Promise<void> {
-    for (const { token } of entries) this.#releasing.set(token, name);
-    let message: LeaseMessage;
-    const announce = (results: readonly RuleResult[]): LeaseMessage => releasedAll(name, results as readonly Decision[]);
-    const run = (): Promise<Decision[]> => this.#decide(entries.map(({ token, mode }) => [name, token, mode, 'release']), announce);
-    const running = after && !this.#env.store.ordered ? after.then(nothing, nothing).then(run) : run();
-    this.#inFlight.add(running);
-    try {
-      message = releasedAll(name, await running);
-    } catch (error) {
-      // Given up at a pagehide into the back/forward cache while this was in flight (#onHide): done.
-      if (entries.some(({ token }) => this.#givenUp.has(token))) return;
-      throw error;
-    } finally {
-      for (const { token } of entries) {
-        this.#releasing.delete(token);
-        this.#givenUp.delete(token);
-      }
-      this.#inFlight.delete(running);
-    }
-    if (!this.#env.store.announces) this.#env.bus?.post(message);
-    this.#receive(message);
   }
 
   #receive = (message: LeaseMessage): void => {
@@ -298,8 +254,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   #onHide = (cached: boolean): void => {
     const held = this.#holders.all();
     const waiting = this.#waiting.forgetPlaces();
-    const releasing = cached ? [...this.#releasing] : [];
-    for (const [token] of releasing) this.#givenUp.add(token);
+    const releasing = cached ? this.#releases.giveUp() : [];
     const tokens = [...held.map((h) => h.token), ...waiting.map(([, w]) => w.token), ...releasing.map(([token]) => token)];
     if (tokens.length > 0) {
       // Our own stale places too: a waiter resumed from the back/forward cache must not queue behind them.
@@ -331,7 +286,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
 
   #lose(held: Held, kind: LockLostKind, detail: string): void {
     this.#holders.lose(held, kind, detail);
-    void this.#release(held.name, [held]).catch(() => {});
+    void this.#releases.release(held.name, [held]).catch(() => {});
   }
 
   #activate(): void {

@@ -9,7 +9,8 @@
  */
 import { InvalidOptionError, describe } from '../core/errors.js';
 import { checkObject } from '../core/options.js';
-import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
+import type { AcquireRequest, Grant } from '../core/grant.js';
+import { BaseLockManager } from '../core/manager.js';
 import type { LockSnapshot } from '../core/types.js';
 import { MemoryLockSpace } from './space.js';
 

@@ -20,20 +20,19 @@
  * is well under a millisecond; a wallet's signing takes seconds), yet no caller is ever left without an answer.
  */
 import { wrap, type Remote } from 'comlink';
-import { InvalidOptionError, UnsupportedError } from '../core/errors.js';
-import { checkName } from '../core/names.js';
-import { checkObject, msOption, must } from '../core/options.js';
+import { UnsupportedError } from '../core/errors.js';
 import { randomId } from '../core/random.js';
 import type { LockManager } from '../core/types.js';
-import { scopedBus, type Bus } from '../leader/bus.js';
+import { scopedBus } from '../leader/bus.js';
 import { CallTable, type Call } from './calls.js';
+import { endWaiters, GONE_REMEMBERED, waitForHost, type HostWaiter } from './client-hosts.js';
+import { ClientLink, type Via } from './client-link.js';
 import { ClientEndpoint } from './endpoint.js';
 import { ServiceClosedError, ServiceGoneError, ServiceTimeoutError } from './errors.js';
-import { DEFAULT_CALL_TIMEOUT_MS, ServiceEvent, type ConnectOptions, type HostInfo } from './connect-options.js';
+import { parseConnectOptions, ServiceEvent, type ConnectOptions, type HostInfo } from './connect-options.js';
 import { serve, type ServiceHost } from './host.js';
-import { checkHosting, type Implementation } from './hosting.js';
+import type { Implementation } from './hosting.js';
 import { aliveLock, channelName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type ServiceMessage } from './messages.js';
-import { chooseTransport, type TransportMode } from './transport.js';
 import { guarded, thrown } from './remote.js';
 import { useTypedErrors } from './wire-errors.js';
 
@@ -45,8 +44,6 @@ export interface ServiceClient<T> {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }
 
-type Via = 'port' | 'channel';
-
 interface Following extends HostInfo {
   readonly via: Via;
   readonly watch: AbortController;
@@ -56,9 +53,6 @@ interface Payload {
   readonly msg: ComlinkMessage;
   readonly transfer: Transferable[];
 }
-
-/** How many gone hosts a client remembers (their late messages are ignored). */
-const GONE_REMEMBERED = 256;
 
 /** Connects to service `name`; calls through `client.remote` are typed like the served object. */
 export function connect<T>(name: string, options: ConnectOptions<T>): ServiceClient<T> {
@@ -77,64 +71,47 @@ export class ServiceClient<T> extends EventTarget {
   localHost: ServiceHost | undefined;
   readonly #endpoint = new ClientEndpoint((msg, transfer) => this.#request(msg, transfer));
   readonly #calls = new CallTable<Payload>();
-  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #closer = new AbortController();
   readonly #worker: (() => { readonly port: MessagePort }) | undefined;
-  readonly #waiters = new Set<{ resolve: (host: HostInfo) => void; reject: (error: unknown) => void }>();
+  readonly #waiters = new Set<HostWaiter>();
+  /** Hosts known gone (their late messages are ignored), oldest forgotten first. */
   readonly #goneHosts = new Set<string>();
-  #manager: LockManager | undefined;
-  #following: Following | undefined;
   /** The highest epoch of a host known gone: hosts of lower epochs are stale. */
   #gone = -1;
+  #manager: LockManager | undefined;
+  #following: Following | undefined;
   #slot = new AbortController();
-  #port: MessagePort | undefined;
   /** A hello is out since the last host went away (or since the start): hosts announce themselves anyway. */
   #asking = false;
   /** Set when the client cannot work here (its manager failed, or is realm-scoped with a SharedWorker). */
   #unusable: Error | undefined;
-  #bus: Bus<ServiceMessage> | undefined;
+  readonly #link = new ClientLink((message, via) => this.#onMessage(message, via));
 
   constructor(name: string, options: ConnectOptions<T>) {
     super();
-    const o = checkObject(options, ['manager', 'worker', 'fallback', 'mode', 'timeout', 'signal', 'staleAfterMs', 'heartbeatMs'], 'connect()');
-    must('worker', o.worker, typeof o.worker === 'function', 'a function returning a SharedWorker');
-    must('mode', o.mode, o.mode === 'auto' || o.mode === 'shared-worker' || o.mode === 'channel', '"auto", "shared-worker" or "channel"');
-    must('signal', o.signal, o.signal instanceof AbortSignal, 'an AbortSignal');
-    if (o.fallback === null || (o.fallback !== undefined && typeof o.fallback !== 'object' && typeof o.fallback !== 'function')) {
-      throw new InvalidOptionError('fallback', 'must be the object to serve, or a function making it');
-    }
-    this.name = checkName(name);
-    const { manager, election } = checkHosting(o, 'connect()');
-    this.timeout = msOption('timeout', o.timeout, DEFAULT_CALL_TIMEOUT_MS);
-    const chosen = chooseTransport({ mode: (o.mode as TransportMode | undefined) ?? 'auto', sharedWorker: typeof SharedWorker === 'function', worker: o.worker !== undefined, fallback: o.fallback !== undefined });
-    if ('unsupported' in chosen) throw new UnsupportedError(`connect("${this.name}"): ${chosen.unsupported}`);
-    this.transport = chosen.transport;
-    this.#worker = o.worker as (() => { readonly port: MessagePort }) | undefined;
+    const o = parseConnectOptions(name, options);
+    this.name = o.name;
+    this.timeout = o.timeout;
+    this.transport = o.transport;
+    this.#worker = o.worker;
     useTypedErrors();
     this.remote = guarded(wrap<T>(this.#endpoint), () => void this.close());
-    const signal = o.signal as AbortSignal | undefined;
-    if (signal) {
-      const onAbort = (): void => void this.close();
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.#closer.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true });
-      }
-    }
+    // Listeners end with the client (an addEventListener `signal`).
+    const until = { signal: this.#closer.signal };
+    if (o.signal?.aborted) void this.close();
+    else o.signal?.addEventListener('abort', () => void this.close(), { once: true, ...until });
+    // A tab going away says so (a SharedWorker host then drops its port); the back/forward cache keeps it.
     if (typeof document !== 'undefined' && typeof addEventListener === 'function') {
-      // A tab going away says so (a SharedWorker host then drops its port); the back/forward cache keeps it.
-      const onHide = (event: PageTransitionEvent): void => void (event.persisted || this.#say({ v, s: this.name, t: 'bye', from: this.clientId }, 'port'));
-      addEventListener('pagehide', onHide);
-      this.#closer.signal.addEventListener('abort', () => removeEventListener('pagehide', onHide), { once: true });
+      addEventListener('pagehide', (event: PageTransitionEvent) => void (event.persisted || this.#link.say(this.#bye(), 'port')), until);
     }
-    Promise.resolve(manager)
+    Promise.resolve(o.manager)
       .then((m) => {
         if (this.#closer.signal.aborted) return;
         if (typeof m?.lock !== 'function') throw new UnsupportedError('connect() needs `manager`: a crosslock LockManager');
         this.#manager = m;
-        this.#bus = scopedBus(m.scope, channelName(m.prefix ?? '', this.name), isServiceMessage, (message) => this.#onMessage(message, 'channel'), () => this.#connect(true));
-        if (chosen.hostHere) {
-          this.localHost = serve(this.name, o.fallback as Implementation<object>, { manager: m, signal: this.#closer.signal, ...election });
+        this.#link.bus = scopedBus(m.scope, channelName(m.prefix ?? '', this.name), isServiceMessage, (message) => this.#onMessage(message, 'channel'), () => this.#connect(true));
+        if (o.hostHere) {
+          this.localHost = serve(this.name, o.fallback as Implementation<object>, { manager: m, signal: this.#closer.signal, ...o.election });
         }
         this.#connect();
       })
@@ -162,19 +139,12 @@ export class ServiceClient<T> extends EventTarget {
     if (this.#unusable) return Promise.reject(this.#unusable);
     const host = this.host;
     if (host) return Promise.resolve(host);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        if (!this.#following) this.#asking = false;
-        reject(new ServiceTimeoutError(this.name, this.timeout, false, undefined));
-      }, this.timeout);
-      const waiter = {
-        resolve: (h: HostInfo) => (clearTimeout(timer), resolve(h)),
-        reject: (e: unknown) => (clearTimeout(timer), reject(e)),
-      };
-      this.#waiters.add(waiter);
-      this.#connect();
+    const waiting = waitForHost(this.#waiters, this.timeout, () => {
+      if (!this.#following) this.#asking = false;
+      return new ServiceTimeoutError(this.name, this.timeout, false, undefined);
     });
+    this.#connect();
+    return waiting;
   }
 
   /** Ends every waiting call with `ServiceClosedError`, stops following, stops this page's own host. */
@@ -186,10 +156,7 @@ export class ServiceClient<T> extends EventTarget {
       this.#following?.watch.abort();
       this.#following = undefined;
       this.#slot.abort(closed);
-      this.#say({ v, s: this.name, t: 'bye', from: this.clientId }, 'port');
-      this.#port?.close();
-      this.#port = undefined;
-      this.#bus?.close();
+      this.#link.close(this.#bye());
     }
     await this.localHost?.closed;
   }
@@ -202,8 +169,7 @@ export class ServiceClient<T> extends EventTarget {
 
   #end(error: Error): void {
     for (const call of this.#calls.endAll()) this.#answer(call, error);
-    for (const waiter of this.#waiters) waiter.reject(error);
-    this.#waiters.clear();
+    endWaiters(this.#waiters, undefined, error);
   }
 
   #request(msg: ComlinkMessage, transfer: Transferable[]): void {
@@ -216,7 +182,7 @@ export class ServiceClient<T> extends EventTarget {
       return this.#endpoint.receive(thrown(id, new UnsupportedError('comlink proxy() arguments are not supported by crosslock/service: calls through a raw MessagePort escape epochs and timeouts')));
     }
     const call = this.#calls.add(id, { msg, transfer }, transfer.length > 0);
-    this.#timers.set(id, setTimeout(() => this.#timedOut(id), this.timeout));
+    this.#endpoint.deadline(id, this.timeout, () => this.#timedOut(id));
     const f = this.#following;
     if (f) this.#send(f);
     else if (call.state === 'queued') this.#connect();
@@ -227,7 +193,7 @@ export class ServiceClient<T> extends EventTarget {
     for (const call of this.#calls.send(f.hostId, f.epoch, f.via)) {
       try {
         if (f.via === 'channel' && call.transfers) throw new UnsupportedError(`this call transfers objects, which the service channel cannot carry: its host (${f.where}) is reached through the channel`);
-        this.#say({ v, s: this.name, t: 'call', from: this.clientId, to: f.hostId, epoch: f.epoch, msg: call.payload.msg }, f.via, call.payload.transfer);
+        this.#link.say({ v, s: this.name, t: 'call', from: this.clientId, to: f.hostId, epoch: f.epoch, msg: call.payload.msg }, f.via, call.payload.transfer);
       } catch (error) {
         this.#calls.end(call.id);
         this.#answer(call, error as Error);
@@ -244,8 +210,6 @@ export class ServiceClient<T> extends EventTarget {
 
   /** Ends `call` for its caller with `error` (as comlink's answer carrying a thrown error). */
   #answer(call: Call<Payload>, error: Error): void {
-    clearTimeout(this.#timers.get(call.id));
-    this.#timers.delete(call.id);
     this.#endpoint.receive(thrown(call.id, error));
   }
 
@@ -254,42 +218,20 @@ export class ServiceClient<T> extends EventTarget {
     if (this.#closer.signal.aborted || this.#unusable || !this.#manager || this.#following || (this.#asking && !again)) return;
     this.#asking = true;
     if (this.transport === 'port') {
-      this.#say({ v, s: this.name, t: 'bye', from: this.clientId }, 'port');
-      this.#port?.close();
-      this.#port = undefined;
+      this.#link.closePort(this.#bye());
       const worker = this.#worker!();
       if (this.#manager.scope === 'realm' && typeof SharedWorker === 'function' && worker instanceof SharedWorker) {
         // A realm-scoped manager (memory) cannot see the worker's locks: it would take every host for dead.
         return this.#fail(new UnsupportedError(`connect("${this.name}"): a SharedWorker needs a manager that excludes across the origin (this one is realm-scoped: use mode "channel")`));
       }
-      const port = worker.port;
-      this.#port = port;
-      port.addEventListener('message', (e: MessageEvent) => {
-        if (port === this.#port && isServiceMessage(e.data)) this.#onMessage(e.data, 'port');
-      });
-      port.start();
-      this.#say({ v, s: this.name, t: 'hello', from: this.clientId }, 'port');
+      this.#link.usePort(worker.port, this.#bye());
+      this.#link.say({ v, s: this.name, t: 'hello', from: this.clientId }, 'port');
     }
-    this.#say({ v, s: this.name, t: 'hello', from: this.clientId }, 'channel');
+    this.#link.say({ v, s: this.name, t: 'hello', from: this.clientId }, 'channel');
   }
 
-  /** Sends `message` by `via`; throws what the port or channel throws (a value that cannot be cloned). */
-  #say(message: ClientMessage, via: Via, transfer: Transferable[] = []): void {
-    if (via === 'port') {
-      if (message.t === 'call') this.#port!.postMessage(message, transfer);
-      else
-        try {
-          this.#port?.postMessage(message);
-        } catch {
-          // A closed port: the alive lock tells the rest.
-        }
-    } else if (message.t === 'call') this.#bus!.post(message);
-    else
-      try {
-        this.#bus?.post(message);
-      } catch {
-        // A closed channel.
-      }
+  #bye(): ClientMessage {
+    return { v, s: this.name, t: 'bye', from: this.clientId };
   }
 
   #onMessage(m: ServiceMessage, via: Via): void {
@@ -314,8 +256,6 @@ export class ServiceClient<T> extends EventTarget {
         if (h.to !== this.clientId) return;
         const call = this.#calls.end(h.id);
         if (!call) return; // ended already (timed out, gone): its late answer is dropped
-        clearTimeout(this.#timers.get(h.id));
-        this.#timers.delete(h.id);
         this.#endpoint.receive(h.msg);
         return;
       }
@@ -348,8 +288,7 @@ export class ServiceClient<T> extends EventTarget {
     );
     const info = this.host!;
     this.dispatchEvent(new ServiceEvent('host', info));
-    for (const waiter of this.#waiters) waiter.resolve(info);
-    this.#waiters.clear();
+    endWaiters(this.#waiters, info);
     this.#send(f);
   }
 

@@ -1,9 +1,12 @@
-/** What `connect()` takes, and what a client tells of its host (client.ts). */
+/** What `connect()` takes (checked), and what a client tells of its host (client.ts). */
+import { InvalidOptionError, UnsupportedError } from '../core/errors.js';
+import { checkName } from '../core/names.js';
+import { checkObject, msOption, must } from '../core/options.js';
 import type { LockManager } from '../core/types.js';
 import type { ServiceGoneError } from './errors.js';
-import type { Implementation } from './hosting.js';
+import { checkHosting, type Implementation } from './hosting.js';
 import type { HostWhere } from './messages.js';
-import type { TransportMode } from './transport.js';
+import { chooseTransport, type TransportMode } from './transport.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
@@ -44,3 +47,30 @@ export class ServiceEvent extends Event {
   }
 }
 
+
+/** `connect()`'s input, checked (a typed error for each bad option), with its transport chosen. */
+export function parseConnectOptions(name: string, options: ConnectOptions<unknown>) {
+  const o = checkObject(options, ['manager', 'worker', 'fallback', 'mode', 'timeout', 'signal', 'staleAfterMs', 'heartbeatMs'], 'connect()');
+  must('worker', o.worker, typeof o.worker === 'function', 'a function returning a SharedWorker');
+  must('mode', o.mode, o.mode === 'auto' || o.mode === 'shared-worker' || o.mode === 'channel', '"auto", "shared-worker" or "channel"');
+  must('signal', o.signal, o.signal instanceof AbortSignal, 'an AbortSignal');
+  if (o.fallback === null || (o.fallback !== undefined && typeof o.fallback !== 'object' && typeof o.fallback !== 'function')) {
+    throw new InvalidOptionError('fallback', 'must be the object to serve, or a function making it');
+  }
+  const checked = checkName(name);
+  const { manager, election } = checkHosting(o, 'connect()');
+  const timeout = msOption('timeout', o.timeout, DEFAULT_CALL_TIMEOUT_MS);
+  const chosen = chooseTransport({ mode: (o.mode as TransportMode | undefined) ?? 'auto', sharedWorker: typeof SharedWorker === 'function', worker: o.worker !== undefined, fallback: o.fallback !== undefined });
+  if ('unsupported' in chosen) throw new UnsupportedError(`connect("${checked}"): ${chosen.unsupported}`);
+  return {
+    name: checked,
+    manager,
+    election,
+    timeout,
+    transport: chosen.transport,
+    hostHere: chosen.hostHere,
+    worker: o.worker as (() => { readonly port: MessagePort }) | undefined,
+    fallback: o.fallback,
+    signal: o.signal as AbortSignal | undefined,
+  };
+}

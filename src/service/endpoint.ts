@@ -58,6 +58,8 @@ export class HostEndpoint implements Endpoint {
 
 export class ClientEndpoint implements Endpoint {
   readonly #listeners = new Listeners();
+  /** Each open call's timeout, cleared by its answer. */
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly request: (message: ComlinkMessage, transfer: Transferable[]) => void) {}
 
@@ -65,8 +67,15 @@ export class ClientEndpoint implements Endpoint {
     this.request(message, transfer);
   }
 
-  /** An answer for comlink (it resolves or rejects the call whose `id` it carries). */
+  /** Calls `onTimeout` after `ms` unless call `id` is answered first. */
+  deadline(id: string, ms: number, onTimeout: () => void): void {
+    this.#timers.set(id, setTimeout(onTimeout, ms));
+  }
+
+  /** An answer for comlink (it resolves or rejects the call whose `id` it carries); the call's timeout ends. */
   receive(message: ComlinkMessage): void {
+    clearTimeout(this.#timers.get(message.id));
+    this.#timers.delete(message.id);
     this.#listeners.emit(message);
   }
 

@@ -6,7 +6,7 @@
 import { UnsupportedError } from '../core/errors.js';
 import { msOption } from '../core/options.js';
 import type { LockGuard, LockManager } from '../core/types.js';
-import { DEFAULT_STALE_AFTER_MS } from '../leader/election.js';
+import { DEFAULT_STALE_AFTER_MS } from '../leader/options.js';
 import type { HostWhere } from './messages.js';
 
 /** What a host knows of the start it serves, given to an implementation factory. */

@@ -19,7 +19,8 @@
  * the ledger is loaded and its database opened BEFORE a checked lock is requested (see ledger.ts).
  */
 import { InvalidOptionError, StorageError, UnsupportedError } from '../core/errors.js';
-import { BaseLockManager, type AcquireRequest, type Grant } from '../core/manager.js';
+import type { AcquireRequest, Grant } from '../core/grant.js';
+import { BaseLockManager } from '../core/manager.js';
 import { checkObject, databaseOption, DEFAULT_OPEN_TIMEOUT_MS, must, type ParsedLockOptions } from '../core/options.js';
 import type { LockOptions, LockSnapshot } from '../core/types.js';
 import { requests } from './attribution.js';

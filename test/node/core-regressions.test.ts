@@ -4,7 +4,8 @@
  * replaces what `withLock`'s function returned or threw, and is reported as a 'warning' event.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TIMEOUT_DECORATION_MS, type AcquireRequest, type Grant } from '../../src/core/manager.js';
+import type { AcquireRequest, Grant } from '../../src/core/grant.js';
+import { TIMEOUT_DECORATION_MS } from '../../src/core/manager.js';
 import type { LockSnapshot } from '../../src/index.js';
 import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
 

@@ -13,7 +13,7 @@ import { FencedStore } from '../../src/fenced.js';
 import { IndexedDbLockManager, type IndexedDbLockManagerOptions } from '../../src/indexeddb.js';
 import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
 import type { LockWarning } from '../../src/core/errors.js';
-import { LAST_SEEN_LIMIT } from '../../src/core/manager.js';
+import { LAST_SEEN_LIMIT } from '../../src/core/grant.js';
 import { SWEEP_EVERY_MS, SWEEP_IDLE_MS } from '../../src/lease/sweep.js';
 import { isMessage, PROTOCOL_VERSION } from '../../src/lease/messages.js';
 import { freshRecord } from '../../src/lease/record.js';
