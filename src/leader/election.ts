@@ -92,7 +92,8 @@ export class LeaderElection extends EventTarget {
     this.#ticker = new Ticker(this.heartbeatMs);
     this.#ticker.subscribe(this.#onTick);
     if (this.preferVisible && typeof document !== 'undefined') {
-      document.addEventListener('visibilitychange', this.#onVisibility, { signal: this.#closer.signal });
+      document.addEventListener('visibilitychange', this.#onVisibility);
+      this.#closer.signal.addEventListener('abort', () => document.removeEventListener('visibilitychange', this.#onVisibility), { once: true });
     }
   }
 

@@ -189,6 +189,8 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
 
   /** Runs the lease rule for each (name, token, mode, intent) in one atomic update; decisions in order. */
   async #decide(items: ReadonlyArray<readonly [string, string, LockMode, Intent]>, announce?: UpdateHints['announce']): Promise<Decision[]> {
+    // Places given up earlier in this task are released first (releases.ts): on an ordered store, before this update.
+    this.#releases.flush();
     const { clock, store } = this.#env;
     const dead = unexpired(this.#dead, this.#env.clock.now());
     const base = { lease: this.settings.leaseMs, owner: this.clientId, dead };

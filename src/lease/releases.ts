@@ -6,6 +6,11 @@
  * - Places given up in one task are released together, one update per name: close() rejects every
  *   waiter at once and several time out on one timer tick, and a store held up by a paused page has
  *   all of them to drain before a tryLock() of another tab (issue 11, `npm run chaos` leases-mixed).
+ *   The batch is started at the end of the task (a microtask) OR before any other update this manager
+ *   starts, whichever comes first (`flush()`: the manager calls it first thing in every update), so on
+ *   an ordered store it still runs before anything the tab does after giving up (a review: `abort();
+ *   tryLock()` in one task found the given-up request promoted and was refused; close() handed the lock
+ *   to its own rejected waiter before releasing it).
  * - On an unordered store (Redis) a release waits for `after` (the round still in flight for the same
  *   token), or that round, retried on the record the release left, would put the token back.
  * - A release in flight when the page enters the back/forward cache is given up (`giveUp`): the cache
@@ -48,7 +53,7 @@ export class Releases {
     let batch = this.#abandoned.get(name);
     if (!batch) {
       this.#abandoned.set(name, (batch = []));
-      if (this.#abandoned.size === 1) queueMicrotask(() => this.#flush());
+      if (this.#abandoned.size === 1) queueMicrotask(() => this.flush());
     }
     batch.push({ token, mode, after });
   }
@@ -77,24 +82,30 @@ export class Releases {
     this.hooks.announce(message);
   }
 
-  /** At a pagehide into the back/forward cache: the releases in flight are given up. Returns [token, name] of each. */
+  /** At a pagehide into the back/forward cache: the releases in flight, and those not started yet, are given up. Returns [token, name] of each. */
   giveUp(): Array<[string, string]> {
     const releasing = [...this.#releasing];
     for (const [token] of releasing) this.#givenUp.add(token);
+    // Places given up in this very task, not started: a cached page starts no transaction (manager.ts
+    // `#onHide`); announced dead like the rest, they are pruned by the others and lapse on their own.
+    for (const [name, batch] of this.#abandoned) for (const { token } of batch) releasing.push([token, name]);
+    this.#abandoned.clear();
     return releasing;
   }
 
   /** Resolves once every release started so far (places given up included) has settled. */
   async settled(): Promise<void> {
-    this.#flush();
+    this.flush();
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  #flush(): void {
-    for (const [name, batch] of this.#abandoned) {
+  /** Starts the releases of the places given up so far (at once; see the module comment). */
+  flush(): void {
+    const batches = [...this.#abandoned];
+    this.#abandoned.clear();
+    for (const [name, batch] of batches) {
       const afters = batch.flatMap((b) => (b.after ? [b.after] : []));
       void this.release(name, batch, afters.length > 0 ? Promise.allSettled(afters) : undefined).catch(nothing);
     }
-    this.#abandoned.clear();
   }
 }

@@ -66,8 +66,6 @@ interface Queue {
   readonly entries: Entry[];
   /** A request was added (or a token replaced) while a round was in flight: run the next round now. */
   again: boolean;
-  /** A placing round (a request added while others wait, on an ordered store) is in flight. */
-  placing: boolean;
 }
 
 /** What a round found: how to go on (`Queue.again`: at once). */
@@ -83,6 +81,8 @@ interface Outcome {
 export class Waiting {
   readonly #queues = new Map<string, Queue>();
   readonly #wakers = new Map<string, (reset: boolean) => void>();
+  /** Names with a placing round in flight. */
+  readonly #placing = new Set<string>();
   /** Serving loops and rounds started outside them, for `drained()`. */
   readonly #running = new Set<Promise<unknown>>();
 
@@ -113,17 +113,17 @@ export class Waiting {
       waiter.signal.addEventListener('abort', onAbort, { once: true });
       entry.cleanup = () => waiter.signal.removeEventListener('abort', onAbort);
       let queue = this.#queues.get(name);
-      if (!queue) this.#queues.set(name, (queue = { entries: [], again: false, placing: false }));
+      if (!queue) this.#queues.set(name, (queue = { entries: [], again: false }));
       queue.entries.push(entry);
       this.hooks.onBusy();
       if (queue.entries.length === 1) this.#track(this.#serve(name, queue));
       // Every waiter of the name, in order, not only the new one: an earlier waiter's place may have lapsed
       // (a long task, a machine asleep), and must be put back AHEAD of the new one (review: a tab's own
       // second request was granted before its first).
-      else if (this.hooks.ordered && !queue.placing) {
-        queue.placing = true;
-        const placing = queue;
-        this.#track(this.#round(name, queue, [...queue.entries]).finally(() => (placing.placing = false)));
+      else if (this.hooks.ordered && !this.#placing.has(name)) {
+        // Per name, not per queue: a queue emptied and made again meanwhile shares the bound.
+        this.#placing.add(name);
+        this.#track(this.#round(name, queue, [...queue.entries]).finally(() => this.#placing.delete(name)));
       } else {
         queue.again = true;
         this.#wakers.get(name)?.(false);

@@ -10,8 +10,11 @@ export const GONE_REMEMBERED = 256;
 /** `reconnect()` calls waiting for a host. */
 export type HostWaiter = { resolve(host: HostInfo): void; reject(error: unknown): void };
 
-/** Waits in `waiters` for the next host; rejects with `timedOut()`'s error after `timeout` ms. */
-export function waitForHost(waiters: Set<HostWaiter>, timeout: number, timedOut: () => Error): Promise<HostInfo> {
+/**
+ * Waits in `waiters` for the next host; rejects with `timedOut()`'s error after `timeout` ms. `look`
+ * (start looking for a host) runs once the waiter is in: what it throws rejects the wait.
+ */
+export function waitForHost(waiters: Set<HostWaiter>, timeout: number, timedOut: () => Error, look: () => void): Promise<HostInfo> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       waiters.delete(waiter);
@@ -22,6 +25,12 @@ export function waitForHost(waiters: Set<HostWaiter>, timeout: number, timedOut:
       reject: (e) => (clearTimeout(timer), reject(e)),
     };
     waiters.add(waiter);
+    try {
+      look();
+    } catch (error) {
+      waiters.delete(waiter);
+      waiter.reject(error);
+    }
   });
 }
 

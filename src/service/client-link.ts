@@ -56,3 +56,23 @@ export class ClientLink {
     this.#bus?.close();
   }
 }
+
+/**
+ * Ties a client's life to its caller and its page: `close` when `signal` aborts; `bye` at a pagehide that
+ * unloads (the SharedWorker host then drops its port; the back/forward cache keeps the page, and the
+ * port). Every listener is removed once `closed` aborts (explicitly: addEventListener's `signal` option
+ * needs Chrome 90).
+ */
+export function followPage(closed: AbortSignal, signal: AbortSignal | undefined, close: () => void, bye: () => void): void {
+  const onClose = (off: () => void): void => closed.addEventListener('abort', off, { once: true });
+  if (signal?.aborted) close();
+  else if (signal) {
+    signal.addEventListener('abort', close, { once: true });
+    onClose(() => signal.removeEventListener('abort', close));
+  }
+  if (typeof document !== 'undefined' && typeof addEventListener === 'function') {
+    const onHide = (event: PageTransitionEvent): void => void (event.persisted || bye());
+    addEventListener('pagehide', onHide);
+    onClose(() => removeEventListener('pagehide', onHide));
+  }
+}

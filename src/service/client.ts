@@ -26,7 +26,7 @@ import type { LockManager } from '../core/types.js';
 import { scopedBus } from '../leader/bus.js';
 import { CallTable, type Call } from './calls.js';
 import { endWaiters, GONE_REMEMBERED, waitForHost, type HostWaiter } from './client-hosts.js';
-import { ClientLink, type Via } from './client-link.js';
+import { ClientLink, followPage, type Via } from './client-link.js';
 import { ClientEndpoint } from './endpoint.js';
 import { ServiceClosedError, ServiceGoneError, ServiceTimeoutError } from './errors.js';
 import { parseConnectOptions, ServiceEvent, type ConnectOptions, type HostInfo } from './connect-options.js';
@@ -96,14 +96,7 @@ export class ServiceClient<T> extends EventTarget {
     this.#worker = o.worker;
     useTypedErrors();
     this.remote = guarded(wrap<T>(this.#endpoint), () => void this.close());
-    // Listeners end with the client (an addEventListener `signal`).
-    const until = { signal: this.#closer.signal };
-    if (o.signal?.aborted) void this.close();
-    else o.signal?.addEventListener('abort', () => void this.close(), { once: true, ...until });
-    // A tab going away says so (a SharedWorker host then drops its port); the back/forward cache keeps it.
-    if (typeof document !== 'undefined' && typeof addEventListener === 'function') {
-      addEventListener('pagehide', (event: PageTransitionEvent) => void (event.persisted || this.#link.say(this.#bye(), 'port')), until);
-    }
+    followPage(this.#closer.signal, o.signal, () => void this.close(), () => this.#link.say(this.#bye(), 'port'));
     Promise.resolve(o.manager)
       .then((m) => {
         if (this.#closer.signal.aborted) return;
@@ -139,12 +132,15 @@ export class ServiceClient<T> extends EventTarget {
     if (this.#unusable) return Promise.reject(this.#unusable);
     const host = this.host;
     if (host) return Promise.resolve(host);
-    const waiting = waitForHost(this.#waiters, this.timeout, () => {
-      if (!this.#following) this.#asking = false;
-      return new ServiceTimeoutError(this.name, this.timeout, false, undefined);
-    });
-    this.#connect();
-    return waiting;
+    return waitForHost(
+      this.#waiters,
+      this.timeout,
+      () => {
+        if (!this.#following) this.#asking = false;
+        return new ServiceTimeoutError(this.name, this.timeout, false, undefined);
+      },
+      () => this.#connect(),
+    );
   }
 
   /** Ends every waiting call with `ServiceClosedError`, stops following, stops this page's own host. */

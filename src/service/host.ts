@@ -101,7 +101,9 @@ export class ServiceHost extends EventTarget {
     useTypedErrors();
     const signal = o.signal as AbortSignal | undefined;
     if (signal?.aborted) this.#closer.abort(new ServiceClosedError(this.name));
-    signal?.addEventListener('abort', () => void this.close(), { once: true, signal: this.#closer.signal });
+    const onAbort = (): void => void this.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#closer.signal.addEventListener('abort', () => signal?.removeEventListener('abort', onAbort), { once: true });
     if (this.where === 'shared-worker') addEventListener('connect', this.#onConnect as EventListener);
     this.closed = this.#run(manager, election).catch((error: unknown) => void this.dispatchEvent(new HostEvent('error', null, error)));
   }

@@ -15,6 +15,8 @@ import type { LockGuard } from '../../src/index.js';
 import type { Clock } from '../../src/lease/clock.js';
 import { LeaseLockManager } from '../../src/lease/manager.js';
 import { LEASE_DEFAULTS } from '../../src/lease/settings.js';
+import type { Decision } from '../../src/lease/decide.js';
+import type { LeaseMessage } from '../../src/lease/messages.js';
 import type { Heartbeat, LeaseStore, Rule, RuleResult, UpdateHints } from '../../src/lease/store.js';
 import { IndexedDbLeaseStore } from '../../src/stores/indexeddb/store.js';
 
@@ -115,8 +117,7 @@ describe('a store held up does not pile up updates (issue 11)', () => {
 
   it("ten requests made while the store is held up cost three updates, not ten, and are placed in order", async () => {
     const { manager: b, store } = manager();
-    await b.query(); // b has touched the store once: its later updates are only its waiters'
-    const before = store.updates.length;
+    const before = store.updates.length; // the holder's (another manager's store)
     store.shut();
     const modes = ['exclusive', 'shared', 'shared', 'exclusive', 'shared', 'exclusive', 'exclusive', 'shared', 'shared', 'exclusive'] as const;
     const waits = Promise.allSettled(modes.map((mode) => b.lock('x', { mode, timeout: Infinity })));
@@ -150,10 +151,91 @@ describe('a store held up does not pile up updates (issue 11)', () => {
     expect((await outcomes).map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
     await held.release();
     await store.settled();
-    // The holder's release hands the lock to the one that stayed (no bus here: it asks on its backoff).
+    // The one that stayed gets the lock (no bus here: it hears nothing, and asks again on its backoff).
     await vi.advanceTimersByTimeAsync(LEASE_DEFAULTS.renewMs);
     const guard = await staying;
     expect(guard.signal.aborted).toBe(false);
     await guard.release();
   });
+
+  it('a request made while a placing round is in flight wakes the sleeping loop: placed at once, not on its backoff', async () => {
+    const { manager: b, store } = manager();
+    const waits = Promise.allSettled([b.lock('x', { timeout: Infinity })]);
+    await store.settled(); // the first is placed; its loop sleeps on its backoff (fake timers: for ever here)
+    store.shut();
+    const more = Promise.allSettled([b.lock('x', { mode: 'shared', timeout: Infinity }), b.lock('x', { timeout: Infinity })]);
+    await Promise.resolve();
+    expect(store.inFlight).toBe(2); // the second's placing round, and the loop woken for the third
+    store.open();
+    await store.settled();
+    expect(await queued()).toEqual(['exclusive', 'shared', 'exclusive']);
+    await b.close();
+    await Promise.all([waits, more]);
+  });
 });
+
+describe('places given up go first (review of the batching)', () => {
+  it('abort() then tryLock() in one task: the given-up request is out of the queue before the tryLock', async () => {
+    const { manager: b, store } = manager();
+    const held = await b.lock('x', { timeout: 0 });
+    const controller = new AbortController();
+    const waiting = b.lock('x', { signal: controller.signal, timeout: Infinity }).catch((e: Error) => e.name);
+    await store.settled();
+    expect(await queued()).toEqual(['exclusive']);
+    const released = held.release();
+    controller.abort();
+    const tried = b.tryLock('x');
+    await released;
+    expect(await waiting).toBe('AbortError');
+    const guard = await tried;
+    expect(guard).not.toBeNull(); // before: the release promoted the given-up request, and tryLock found it holding
+    await guard!.release();
+  });
+
+  it("close() releases its waiters' places before its held locks: it never hands a lock to its own rejected waiter", async () => {
+    const { manager: b, store } = manager();
+    const { manager: c } = manager();
+    const held = await b.lock('x', { timeout: 0 });
+    const mine = b.lock('x', { timeout: Infinity }).catch((e: Error) => e.name);
+    await store.settled();
+    const theirs = c.lock('x', { timeout: Infinity });
+    await vi.waitFor(async () => expect(await queued()).toHaveLength(2));
+    const before = store.updates.length;
+    await b.close();
+    expect(await mine).toBe('ManagerClosedError');
+    // One update for the waiter's place, then the holder's release: nothing of b's promoted in between.
+    const promoted = await Promise.all(store.updates.slice(before).map((u) => u.done));
+    expect(promoted.flat().flatMap((d) => (d as Decision).promoted.map((e) => e.owner))).toEqual([c.clientId]);
+    expect(held.released).toBe(true);
+    await vi.advanceTimersByTimeAsync(LEASE_DEFAULTS.renewMs);
+    await (await theirs).release();
+  });
+
+  it('a place given up in the task of a pagehide into the back/forward cache is announced dead, and no transaction starts', async () => {
+    let hide: ((cached: boolean) => void) | undefined;
+    const posted: LeaseMessage[] = [];
+    const store = new GatedStore(new IndexedDbLeaseStore(database, Infinity));
+    stores.push(store);
+    const clock: Clock = { now: () => Date.now(), mono: () => performance.now() };
+    const b = new TestLeaseManager('w', LEASE_DEFAULTS, {
+      store,
+      bus: { post: (m) => void posted.push(m), subscribe: () => () => {}, close: () => {} },
+      heartbeat,
+      clock,
+      lifecycle: (events) => ((hide = events.hide), () => {}),
+    });
+    managers.push(b);
+    await manager().manager.lock('x', { timeout: 0 }); // another tab holds
+    const controller = new AbortController();
+    const waiting = b.lock('x', { signal: controller.signal, timeout: Infinity }).catch((e: Error) => e.name);
+    await store.settled();
+    const before = store.updates.length;
+    controller.abort();
+    hide!(true);
+    expect(await waiting).toBe('AbortError');
+    await store.settled();
+    expect(store.updates.length).toBe(before);
+    expect(posted).toEqual([expect.objectContaining({ t: 'dead', tokens: [expect.any(String)], names: ['w.x'] })]);
+  });
+});
+
