@@ -9,11 +9,12 @@ import { browserTabsLock } from '../adapters/browser-tabs-lock.js';
 import { crosslockIdb } from '../adapters/crosslock-idb.js';
 import { crosslockPolyfill } from '../adapters/crosslock-polyfill.js';
 import { crosslockWeb, crosslockWebUnchecked } from '../adapters/crosslock-web.js';
-import { rawWebLocks } from '../adapters/raw-web-locks.js';
+import { rawWebLocks, rawWebLocksSignal } from '../adapters/raw-web-locks.js';
 import type { BenchAdapter } from '../adapters/types.js';
 
 const adapters: Record<string, BenchAdapter> = {
   raw: rawWebLocks,
+  'raw-signal': rawWebLocksSignal,
   'crosslock-web': crosslockWebUnchecked,
   'crosslock-web-checked': crosslockWeb,
   'crosslock-idb': crosslockIdb,
