@@ -39,13 +39,13 @@ import { BaseLockManager } from '../core/manager.js';
 import { must, type ParsedLockOptions } from '../core/options.js';
 import { randomId } from '../core/random.js';
 import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
-import type { LeaseEnvironment, LeaseLockOptions } from './env.js';
+import { nothing, type LeaseEnvironment, type LeaseLockOptions } from './env.js';
 import { decide, type Decision, type Intent } from './decide.js';
 import { Holders, type Held } from './holders.js';
 import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
 import { expiryOf, normalise } from './record.js';
 import { Releases } from './releases.js';
-import type { LeaseSettings } from './settings.js';
+import { answered, TRY_ANSWER_MS, type LeaseSettings } from './settings.js';
 import type { UpdateHints } from './store.js';
 import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable, TwoLooks } from './sweep.js';
 import { Waiting, type Start } from './waiting.js';
@@ -120,7 +120,13 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     if (this.#waiting.busy(name)) return null; // requests of this manager wait ahead: not available
     const token = randomId();
     const start = this.#start();
-    const decision = await this.#run(name, token, mode, 'acquire');
+    const deciding = this.#run(name, token, mode, 'acquire');
+    const decision = this.#env.store.ordered ? await answered(deciding, TRY_ANSWER_MS) : await deciding;
+    if (!decision) {
+      // The store did not answer at once: not available now. A grant arriving later is given back.
+      deciding.then((late) => (late.verdict === 'take' ? this.#releases.release(name, [{ token, mode }]) : undefined)).catch(nothing);
+      return null;
+    }
     if (decision.verdict !== 'take') return null;
     return this.#holders.grant(name, mode, token, start, decision.record.generation, lost, { expires: expiryOf(decision.record, token) });
   }

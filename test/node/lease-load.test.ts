@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LockGuard } from '../../src/index.js';
 import type { Clock } from '../../src/lease/clock.js';
 import { LeaseLockManager } from '../../src/lease/manager.js';
-import { LEASE_DEFAULTS } from '../../src/lease/settings.js';
+import { LEASE_DEFAULTS, TRY_ANSWER_MS } from '../../src/lease/settings.js';
 import type { Decision } from '../../src/lease/decide.js';
 import type { LeaseMessage } from '../../src/lease/messages.js';
 import type { Heartbeat, LeaseStore, Rule, RuleResult, UpdateHints } from '../../src/lease/store.js';
@@ -236,6 +236,28 @@ describe('places given up go first (review of the batching)', () => {
     await store.settled();
     expect(store.updates.length).toBe(before);
     expect(posted).toEqual([expect.objectContaining({ t: 'dead', tokens: [expect.any(String)], names: ['w.x'] })]);
+  });
+
+  it('tryLock() on a store held up answers null after TRY_ANSWER_MS, and its grant arriving later is given back', async () => {
+    const { manager: b, store } = manager();
+    const { manager: c } = manager();
+    store.shut(); // another tab stopped inside a transaction
+    const tried = b.tryLock('y');
+    let answer: unknown = 'pending';
+    void tried.then((g) => (answer = g));
+    await vi.advanceTimersByTimeAsync(TRY_ANSWER_MS - 1);
+    expect(answer).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(answer).toBeNull();
+    store.open();
+    await store.settled(); // the late grant, then its release
+    const db = await openDB(database);
+    const record = (await db.get('leases', 'w.y')) as { holders: unknown[] };
+    db.close();
+    expect(record.holders).toEqual([]);
+    const guard = await c.tryLock('y');
+    expect(guard).not.toBeNull();
+    await guard!.release();
   });
 });
 
