@@ -62,6 +62,8 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   readonly #dead = new Map<string, number>();
   /** Tokens a steal took the lock from, until their lease would have ended (a late handoff to them is void). */
   readonly #stolen = new Map<string, number>();
+  /** The failure of an update that came after its call had answered (see `acquire`). */
+  #lateFailure: unknown;
   #unsubscribe: Array<() => void> | undefined;
   /** Stops listening to the bus; `undefined` while not listening (not active yet, or in the back/forward cache). */
   #unlisten: (() => void) | undefined;
@@ -118,13 +120,21 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     if (request.extra.steal === true) return this.#steal(name, lost);
     if (signal) return this.#waiting.enqueue(name, { mode, token: randomId(), signal, lost });
     if (this.#waiting.busy(name)) return null; // requests of this manager wait ahead: not available
+    // An earlier call that answered "not available" in time and whose update then FAILED (an open blocked
+    // past openTimeoutMs): its error goes to this call, so storage failures are never only nulls.
+    const failed = this.#lateFailure;
+    this.#lateFailure = undefined;
+    if (failed) throw failed;
     const token = randomId();
     const start = this.#start();
     const deciding = this.#run(name, token, mode, 'acquire');
     const decision = this.#env.store.ordered ? await answered(deciding, TRY_ANSWER_MS) : await deciding;
     if (!decision) {
       // The store did not answer at once: not available now. A grant arriving later is given back.
-      deciding.then((late) => (late.verdict === 'take' ? this.#releases.release(name, [{ token, mode }]) : undefined)).catch(nothing);
+      deciding.then(
+        (late) => (late.verdict === 'take' ? this.#releases.release(name, [{ token, mode }]) : undefined),
+        (error: unknown) => void (this.#lateFailure = error),
+      ).catch(nothing);
       return null;
     }
     if (decision.verdict !== 'take') return null;

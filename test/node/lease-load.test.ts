@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LockGuard } from '../../src/index.js';
 import type { Clock } from '../../src/lease/clock.js';
 import { LeaseLockManager } from '../../src/lease/manager.js';
+import { StorageError } from '../../src/core/errors.js';
 import { LEASE_DEFAULTS, TRY_ANSWER_MS } from '../../src/lease/settings.js';
 import type { Decision } from '../../src/lease/decide.js';
 import type { LeaseMessage } from '../../src/lease/messages.js';
@@ -31,6 +32,8 @@ const heartbeat: Heartbeat = { subscribe: () => () => {}, stop: () => {} };
 class GatedStore implements LeaseStore {
   readonly updates: Array<{ readonly items: number; readonly releaseOnly: boolean; readonly done: Promise<unknown> }> = [];
   inFlight = 0;
+  /** The next update to run fails with this. */
+  failNext: Error | undefined;
   #gate: Promise<void> = Promise.resolve();
   #open: () => void = () => {};
   constructor(private readonly inner: IndexedDbLeaseStore) {}
@@ -49,7 +52,14 @@ class GatedStore implements LeaseStore {
   update<R extends RuleResult>(items: ReadonlyArray<readonly [string, Rule<R>]>, hints?: UpdateHints): Promise<R[]> {
     this.inFlight++;
     // In creation order, as IndexedDB would run them: each waits for the gate, then starts its transaction.
-    const done = this.#gate.then(() => this.inner.update(items)).finally(() => this.inFlight--);
+    const done = this.#gate
+      .then(() => {
+        const fail = this.failNext;
+        this.failNext = undefined;
+        if (fail) throw fail;
+        return this.inner.update(items);
+      })
+      .finally(() => this.inFlight--);
     this.updates.push({ items: items.length, releaseOnly: hints?.releaseOnly ?? false, done });
     return done;
   }
@@ -256,6 +266,24 @@ describe('places given up go first (review of the batching)', () => {
     db.close();
     expect(record.holders).toEqual([]);
     const guard = await c.tryLock('y');
+    expect(guard).not.toBeNull();
+    await guard!.release();
+  });
+
+  it('an update that fails after its tryLock() answered passes its error to the next call, never only nulls', async () => {
+    const { manager: b, store } = manager();
+    await b.query(); // the connection is open
+    store.shut();
+    const tried = b.tryLock('y');
+    await vi.advanceTimersByTimeAsync(TRY_ANSWER_MS);
+    expect(await tried).toBeNull();
+    store.failNext = new StorageError('failed', 'the disk went away');
+    store.open();
+    await store.settled();
+    const updates = store.updates.length;
+    await expect(b.tryLock('y')).rejects.toMatchObject({ name: 'StorageError', kind: 'failed' });
+    expect(store.updates.length).toBe(updates); // told at once, without asking the store
+    const guard = await b.tryLock('y');
     expect(guard).not.toBeNull();
     await guard!.release();
   });
