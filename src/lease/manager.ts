@@ -33,7 +33,7 @@
  *   holder's record, so a sweeper whose clock jumped ahead never deletes it).
  */
 import type { LockLostKind } from '../core/errors.js';
-import { InvalidOptionError } from '../core/errors.js';
+import { InvalidOptionError, type StorageError, type StorageErrorKind } from '../core/errors.js';
 import type { AcquireRequest, Grant } from '../core/grant.js';
 import { BaseLockManager } from '../core/manager.js';
 import { must, type ParsedLockOptions } from '../core/options.js';
@@ -51,6 +51,9 @@ import { SWEEP_BATCH, SWEEP_IDLE_MS, SweepPass, sweepable, TwoLooks } from './sw
 import { Waiting, type Start } from './waiting.js';
 
 export type { LeaseEnvironment, LeaseLockOptions, Lifecycle } from './env.js';
+
+/** Storage failures that stay until something changes (handed on by `acquire`); 'failed' may be one transaction's. */
+const LASTING: ReadonlyArray<StorageErrorKind | undefined> = ['blocked', 'unavailable', 'quota', 'version'];
 
 export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions> {
   readonly settings: Readonly<LeaseSettings>;
@@ -120,8 +123,8 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     if (request.extra.steal === true) return this.#steal(name, lost);
     if (signal) return this.#waiting.enqueue(name, { mode, token: randomId(), signal, lost });
     if (this.#waiting.busy(name)) return null; // requests of this manager wait ahead: not available
-    // An earlier call that answered "not available" in time and whose update then FAILED (an open blocked
-    // past openTimeoutMs): its error goes to this call, so storage failures are never only nulls.
+    // An earlier call that answered "not available" in time and whose update then FAILED for good (an open
+    // blocked past openTimeoutMs, no storage): its error goes to this call, so such failures are never only nulls.
     const failed = this.#lateFailure;
     this.#lateFailure = undefined;
     if (failed) throw failed;
@@ -133,7 +136,8 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
       // The store did not answer at once: not available now. A grant arriving later is given back.
       deciding.then(
         (late) => (late.verdict === 'take' ? this.#releases.release(name, [{ token, mode }]) : undefined),
-        (error: unknown) => void (this.#lateFailure = error),
+        // Only a store that cannot be used (not a transaction aborted at a bfcache pagehide: 'failed').
+        (error: unknown) => void (LASTING.includes((error as StorageError)?.kind) && (this.#lateFailure = error)),
       ).catch(nothing);
       return null;
     }

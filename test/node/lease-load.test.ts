@@ -270,18 +270,28 @@ describe('places given up go first (review of the batching)', () => {
     await guard!.release();
   });
 
-  it('an update that fails after its tryLock() answered passes its error to the next call, never only nulls', async () => {
+  it('an update that fails for good after its tryLock() answered passes its error to the next call (one transaction aborted does not)', async () => {
     const { manager: b, store } = manager();
     await b.query(); // the connection is open
     store.shut();
     const tried = b.tryLock('y');
     await vi.advanceTimersByTimeAsync(TRY_ANSWER_MS);
     expect(await tried).toBeNull();
-    store.failNext = new StorageError('failed', 'the disk went away');
+    store.failNext = new StorageError('failed', 'a transaction aborted (a bfcache pagehide)');
+    store.open();
+    await store.settled();
+    const guard0 = await b.tryLock('y'); // not a lasting failure: not handed on
+    expect(guard0).not.toBeNull();
+    await guard0!.release();
+    store.shut();
+    const again = b.tryLock('y');
+    await vi.advanceTimersByTimeAsync(TRY_ANSWER_MS);
+    expect(await again).toBeNull();
+    store.failNext = new StorageError('blocked', 'another tab keeps an old version open');
     store.open();
     await store.settled();
     const updates = store.updates.length;
-    await expect(b.tryLock('y')).rejects.toMatchObject({ name: 'StorageError', kind: 'failed' });
+    await expect(b.tryLock('y')).rejects.toMatchObject({ name: 'StorageError', kind: 'blocked' });
     expect(store.updates.length).toBe(updates); // told at once, without asking the store
     const guard = await b.tryLock('y');
     expect(guard).not.toBeNull();
