@@ -273,23 +273,21 @@ describe('places given up go first (review of the batching)', () => {
   it('an update that fails for good after its tryLock() answered passes its error to the next call (one transaction aborted does not)', async () => {
     const { manager: b, store } = manager();
     await b.query(); // the connection is open
-    store.shut();
-    const tried = b.tryLock('y');
-    await vi.advanceTimersByTimeAsync(TRY_ANSWER_MS);
-    expect(await tried).toBeNull();
-    store.failNext = new StorageError('failed', 'a transaction aborted (a bfcache pagehide)');
-    store.open();
-    await store.settled();
+    /** A tryLock() that answers null while the store is held up, and whose update then fails with `failure`. */
+    const lateThenFailing = async (failure: StorageError): Promise<void> => {
+      store.shut();
+      const tried = b.tryLock('y');
+      await vi.advanceTimersByTimeAsync(TRY_ANSWER_MS);
+      expect(await tried).toBeNull();
+      store.failNext = failure;
+      store.open();
+      await store.settled();
+    };
+    await lateThenFailing(new StorageError('failed', 'a transaction aborted (a bfcache pagehide)'));
     const guard0 = await b.tryLock('y'); // not a lasting failure: not handed on
     expect(guard0).not.toBeNull();
     await guard0!.release();
-    store.shut();
-    const again = b.tryLock('y');
-    await vi.advanceTimersByTimeAsync(TRY_ANSWER_MS);
-    expect(await again).toBeNull();
-    store.failNext = new StorageError('blocked', 'another tab keeps an old version open');
-    store.open();
-    await store.settled();
+    await lateThenFailing(new StorageError('blocked', 'another tab keeps an old version open'));
     const updates = store.updates.length;
     await expect(b.tryLock('y')).rejects.toMatchObject({ name: 'StorageError', kind: 'blocked' });
     expect(store.updates.length).toBe(updates); // told at once, without asking the store
