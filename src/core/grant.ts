@@ -21,13 +21,6 @@ export interface AcquireRequest {
   readonly checked: boolean;
   /** Tells the holder the lock was lost behind its back; aborts the guard's signal. */
   readonly lost: (kind: LockLostKind, detail?: string) => void;
-  /**
-   * `withLock()`'s fast path: a backend that learns of its grant in a callback (Web Locks) calls this
-   * with the grant synchronously inside it, BEFORE resolving `acquire()`; the holder's function then
-   * starts right there, as raw `navigator.locks.request` code would, with no promise hop in between.
-   * It hands out nothing when the wait already gave up (the grant is then released as a late one).
-   */
-  readonly within?: (grant: Grant) => void;
 }
 
 /** A granted request: how to give the lock back (called at most once), and how to check it is still held. */

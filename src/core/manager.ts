@@ -7,7 +7,7 @@ import { LockLostError, LockTimeoutError, LockWarning, ManagerClosedError, type 
 import { fences, sawGeneration, type AcquireRequest, type Grant } from './grant.js';
 import { Guard } from './guard.js';
 import { checkName, fullName, localName } from './names.js';
-import { must, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
+import { LOCK_KEYS, must, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
 import { randomId } from './random.js';
 import type {
   BackendName,
@@ -47,6 +47,7 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
   /** The generation of this manager's last grant of each name: what `poisoned` compares with. */
   readonly #lastSeen = new Map<string, number>();
   #closed: Promise<void> | undefined;
+  #lockKeys: string[] | undefined;
 
   constructor(prefix: unknown) {
     super();
@@ -83,14 +84,11 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
 
   async withLock<T>(name: string, options: O, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
     must('fn', fn, typeof fn === 'function', 'a function');
-    // Started by the backend inside its grant where it can (see `AcquireRequest.within`), else here.
-    let running: Promise<T> | undefined;
-    const guard = await this.#lock(name, options, 'withLock()', (handed) => (running = this.#run(handed, fn)));
-    return running ?? this.#run(guard, fn);
+    return this.runHolder(await this.#lock(name, options, 'withLock()'), fn);
   }
 
   /** Runs `fn` under `guard`, then releases it (a failed release is a warning: `fn`'s outcome stands). */
-  async #run<T>(guard: Guard, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
+  protected async runHolder<T>(guard: Guard, fn: (guard: LockGuard) => T | PromiseLike<T>): Promise<T> {
     const release = (): Promise<void> =>
       guard.release().catch((error: unknown) => this.warn('release-failed', guard.fullName, `withLock() could not release: ${(error as Error)?.message}`, error));
     let result: T;
@@ -132,22 +130,32 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
     if (this.#closing.signal.aborted) throw new ManagerClosedError();
   }
 
-  /** `run`: withLock()'s function, started as soon as the guard is handed out (inside the backend's grant where it can). */
-  async #lock(name: string, options: O, call: string, run?: (guard: Guard) => void): Promise<Guard> {
+  /** The signal `close()` aborts (with `ManagerClosedError`). */
+  protected get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /** A `lock()`/`withLock()` call's full name and checked options; throws what every backend throws. */
+  protected parse(name: string, options: O, call: string): [full: string, parsed: ParsedLockOptions] {
     const full = fullName(this.prefix, name);
-    const parsed = parseLockOptions(options, call, this.extraLockKeys);
+    const parsed = parseLockOptions(options, call, this.extraLockKeys, (this.#lockKeys ??= [...LOCK_KEYS, ...this.extraLockKeys]));
     this.checkExtra(parsed);
     this.#throwIfClosed();
     if (parsed.signal?.aborted) throw parsed.signal.reason;
+    return [full, parsed];
+  }
+
+  async #lock(name: string, options: O, call: string): Promise<Guard> {
+    const [full, parsed] = this.parse(name, options, call);
 
     if (parsed.timeout === 0) {
       // Granted but lost before it could be handed out (a steal at that very moment): not a timeout.
       let lost: LockLostError | undefined;
       const onLost = (kind: LockLostKind, detail: string | undefined): void => void (lost = new LockLostError(full, kind, `${detail ?? kind}, before lock() could return it`));
-      const guard = await this.#acquire(name, full, { ...parsed, signal: undefined }, onLost, run);
+      const guard = await this.#acquire(name, full, { ...parsed, signal: undefined }, onLost);
       if (guard) return guard;
       if (lost) throw lost;
-      throw await this.#timeoutError(full, parsed);
+      throw await this.timeoutError(full, parsed);
     }
     // Made only when the timer fires: an Error captures a stack, which costs more than the whole
     // lock() call (measured: ~30 µs per call in Chromium when built eagerly).
@@ -160,9 +168,7 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
       for (;;) {
         // A waiting request is answered null only when its grant was lost before it could be handed
         // out (see #acquire): ask again; the wait's timeout, signal and close() still bound it.
-        // Handed out inside the grant: the wait is over there and then (its timer and listeners gone),
-        // so nothing can abort it while the holder's function runs.
-        const acquiring = this.#acquire(name, full, { ...parsed, signal: wait.signal }, undefined, run && ((guard) => (wait.dispose(), run(guard))));
+        const acquiring = this.#acquire(name, full, { ...parsed, signal: wait.signal });
         // Only a timeout or the caller's signal needs racing (close() takes back what it finds itself);
         // so a wait for ever adds no listener per waiter to the manager's own signal.
         const guard = wait.signal === this.#closing.signal ? await acquiring : await settledBy(acquiring, wait.signal, (late) => this.#unseen(full, late));
@@ -170,7 +176,7 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
         if (wait.signal.aborted) throw wait.signal.reason;
       }
     } catch (error) {
-      if (timedOut !== undefined && error === timedOut) throw await this.#timeoutError(full, parsed);
+      if (timedOut !== undefined && error === timedOut) throw await this.timeoutError(full, parsed);
       throw error;
     } finally {
       wait.dispose();
@@ -183,12 +189,32 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
     guard.release().catch(() => {});
   }
 
+  /** The guard of a grant: generation and `poisoned` when checked, released once, taken back by `close()`. */
+  protected guardOf(name: string, full: string, mode: LockMode, checked: boolean, grant: Grant): Guard {
+    // A checked grant always has a generation (the conformance suite holds every backend to it).
+    const generation = checked ? grant.generation! : undefined;
+    const guard = new Guard(
+      name,
+      full,
+      mode,
+      generation,
+      generation === undefined ? undefined : sawGeneration(this.#lastSeen, full, generation),
+      () => {
+        this.#held.delete(guard);
+        return grant.release();
+      },
+      grant.check,
+    );
+    this.#held.add(guard);
+    if (generation !== undefined && grant.fence) fences.set(guard, { fence: grant.fence, generation });
+    return guard;
+  }
+
   async #acquire(
     name: string,
     full: string,
     request: Pick<AcquireRequest, 'mode' | 'signal' | 'extra' | 'checked'>,
     onLost?: (kind: LockLostKind, detail: string | undefined) => void,
-    run?: (guard: Guard) => void,
   ): Promise<Guard | null> {
     let guard: Guard | undefined;
     let early: [LockLostKind, string | undefined] | undefined;
@@ -197,33 +223,13 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
       // Checked at hand-out: a grant whose lease already ran out (a handoff message that arrived late) or
       // that was stolen while its generation was being recorded is never handed out as a live guard.
       grant.check?.();
-      if (early) return undefined;
-      // A checked grant always has a generation (the conformance suite holds every backend to it).
-      const generation = request.checked ? grant.generation! : undefined;
-      const current = new Guard(
-        name,
-        full,
-        request.mode,
-        generation,
-        generation === undefined ? undefined : sawGeneration(this.#lastSeen, full, generation),
-        () => {
-          this.#held.delete(current);
-          return grant.release();
-        },
-        grant.check,
-      );
-      this.#held.add(current);
-      if (generation !== undefined && grant.fence) fences.set(current, { fence: grant.fence, generation });
-      return (guard = current);
+      return early ? undefined : (guard = this.guardOf(name, full, request.mode, request.checked, grant));
     };
     const grant = await this.acquire({
       ...request,
       name: full,
       lost: (kind, detail) => (guard ? guard.lose(kind, detail) : (early ??= [kind, detail])),
-      // Only while the wait stands and the manager is open; otherwise the path below decides.
-      ...(run && { within: (granted: Grant) => void (guard || request.signal?.aborted || this.#closing.signal.aborted || (handOut(granted) && run(guard!))) }),
     });
-    if (guard) return guard; // handed out inside the grant
     if (!grant) return null;
     if (!handOut(grant)) {
       await grant.release().catch(() => {});
@@ -239,7 +245,7 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
   }
 
   /** A timeout error naming who held the lock when the wait ended, if that is known within the budget. */
-  async #timeoutError(full: string, options: ParsedLockOptions): Promise<LockTimeoutError> {
+  protected async timeoutError(full: string, options: ParsedLockOptions): Promise<LockTimeoutError> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const budget = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, TIMEOUT_DECORATION_MS, undefined)));
     // The snapshot only decorates the error; if it fails or is late, the timeout is still the error.

@@ -33,16 +33,25 @@ export function must(option: string, value: unknown, ok: boolean, what: string):
   if (value !== undefined && !ok) throw new InvalidOptionError(option, `must be ${what}, got ${describe(value)}`);
 }
 
-/** Checks the options shared by `lock()` and `tryLock()`: `mode` and `unchecked`. */
-function modeAndChecked(o: Record<string, unknown>): { mode: LockMode; checked: boolean } {
+/** Checks the options shared by `lock()` and `tryLock()`: `mode` and `unchecked`; answers the mode. */
+function modeOf(o: Record<string, unknown>): LockMode {
   must('mode', o.mode, o.mode === 'exclusive' || o.mode === 'shared', '"exclusive" or "shared"');
   must('unchecked', o.unchecked, typeof o.unchecked === 'boolean', 'a boolean');
-  return { mode: (o.mode as LockMode | undefined) ?? 'exclusive', checked: o.unchecked !== true };
+  return (o.mode as LockMode | undefined) ?? 'exclusive';
 }
 
-/** Checks the options of `lock()`/`withLock()`; `extraKeys` are backend-specific keys (e.g. `steal`). */
-export function parseLockOptions(options: unknown, call: string, extraKeys: readonly string[]): ParsedLockOptions {
-  const o = checkObject(options, ['timeout', 'signal', 'mode', 'unchecked', ...extraKeys], call);
+/** The keys of `lock()`'s options every backend takes. */
+export const LOCK_KEYS = ['timeout', 'signal', 'mode', 'unchecked'];
+/** The `extra` of a call with no backend-specific option: one shared empty object (never written to). */
+const NONE: Readonly<Record<string, unknown>> = {};
+
+/**
+ * Checks the options of `lock()`/`withLock()`; `extraKeys` are backend-specific keys (e.g. `steal`),
+ * `allowed` all of them (`LOCK_KEYS` and `extraKeys`, made once by the caller). On every call of the hot
+ * path (issue 17): no list, object or spread made beyond the answer itself.
+ */
+export function parseLockOptions(options: unknown, call: string, extraKeys: readonly string[], allowed: readonly string[]): ParsedLockOptions {
+  const o = checkObject(options, allowed, call);
   const { timeout, signal } = o;
   if (timeout === undefined) throw new InvalidOptionError('timeout', 'is required (ms): Infinity waits for ever, 0 tries once');
   must('timeout', timeout, typeof timeout === 'number', 'a number of ms');
@@ -50,14 +59,15 @@ export function parseLockOptions(options: unknown, call: string, extraKeys: read
   // Duck-typed: a signal from another realm (an iframe) fails `instanceof AbortSignal` but works.
   const s = signal as Partial<AbortSignal> | null;
   must('signal', signal, typeof s?.aborted === 'boolean' && typeof s.addEventListener === 'function', 'an AbortSignal');
-  const extra: Record<string, unknown> = {};
-  for (const key of extraKeys) if (o[key] !== undefined) extra[key] = o[key];
-  return { timeout: timeout as number, signal: signal as AbortSignal | undefined, ...modeAndChecked(o), extra };
+  let extra: Record<string, unknown> | undefined;
+  for (const key of extraKeys) if (o[key] !== undefined) (extra ??= {})[key] = o[key];
+  return { timeout: timeout as number, signal: signal as AbortSignal | undefined, mode: modeOf(o), checked: o.unchecked !== true, extra: extra ?? NONE };
 }
 
 /** Checks the options of `tryLock()`, which never waits and so takes no timeout or signal. */
 export function parseTryLockOptions(options: unknown = {}): { mode: LockMode; checked: boolean } {
-  return modeAndChecked(checkObject(options, ['mode', 'unchecked'], 'tryLock()'));
+  const o = checkObject(options, ['mode', 'unchecked'], 'tryLock()');
+  return { mode: modeOf(o), checked: o.unchecked !== true };
 }
 
 /** The IndexedDB database every browser backend and `FencedStore` use unless told otherwise. */

@@ -46,6 +46,43 @@ describe('WebLockManager', () => {
     expect(await a.tryLock('x')).not.toBeNull();
   });
 
+  it("an unchecked withLock() holder (the fast path) is told of a steal through its signal, and its function's result still comes back", async () => {
+    const a = manager();
+    const b = new WebLockManager({ prefix: a.prefix! });
+    managers.push(b);
+    let thief: LockGuard | undefined;
+    const result = await a.withLock('x', { timeout: Infinity, unchecked: true }, async (guard) => {
+      const lost = lostReason(guard.signal);
+      thief = await b.lock('x', { timeout: 0, steal: true, unchecked: true });
+      const reason = await lost;
+      return [reason.name, reason.kind, guard.released];
+    });
+    expect(result).toEqual(['LockLostError', 'stolen', false]); // lost, not released: withLock releases it (harmlessly) after fn
+    expect((await a.query()).held).toEqual([expect.objectContaining({ name: 'x', clientId: b.clientId })]);
+    await thief!.release();
+    expect(await a.tryLock('x')).not.toBeNull();
+  });
+
+  it('gives back a grant that arrives after the wait was aborted (a browser that ignores the abort): the caller gets the reason, fn never runs', async () => {
+    const locks = manager();
+    const original = navigator.locks.request.bind(navigator.locks);
+    vi.spyOn(navigator.locks, 'request').mockImplementation(((name: string, options: LockOptions, callback: LockGrantedCallback<unknown>) => {
+      const { signal, ...rest } = options;
+      // Granted at once, but called back only once the caller's signal has aborted.
+      return original(name, rest, (lock) => new Promise((r) => signal!.addEventListener('abort', () => r(callback(lock)), { once: true })));
+    }) as typeof navigator.locks.request);
+    const controller = new AbortController();
+    let ran = false;
+    const waiting = locks.withLock('x', { timeout: Infinity, signal: controller.signal, unchecked: true }, () => void (ran = true));
+    await vi.waitUntil(async () => (await locks.query()).held.length === 1);
+    const reason = new Error('gave up');
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    expect(ran).toBe(false);
+    vi.restoreAllMocks();
+    expect(await locks.tryLock('x')).not.toBeNull();
+  });
+
   it('a steal overtaken by another steal before it could be handed out rejects with LockLostError, not a timeout', async () => {
     const a = manager();
     const b = new WebLockManager({ prefix: a.prefix! });
@@ -179,6 +216,7 @@ describe('WebLockManager', () => {
     const watch = watchCallbacks();
     const seen: boolean[] = [];
     await locks.withLock('x', { timeout: Infinity, unchecked: true }, () => void seen.push(watch.inside()));
+    await locks.withLock('x', { timeout: 0, unchecked: true }, () => void seen.push(watch.inside()));
     const holder = await locks.lock('x', { timeout: Infinity });
     const waiting = locks.withLock('x', { timeout: 1000, unchecked: true, signal: new AbortController().signal }, () => void seen.push(watch.inside()));
     await holder.release();
@@ -187,7 +225,7 @@ describe('WebLockManager', () => {
     const guard = await locks.lock('x', { timeout: Infinity, unchecked: true });
     seen.push(watch.inside());
     await guard.release();
-    expect(seen).toEqual([true, true, false]);
+    expect(seen).toEqual([true, true, true, false]);
     expect(await locks.withLock('x', { timeout: Infinity }, (g) => g.generation)).toEqual(expect.any(Number));
   });
 
@@ -232,8 +270,13 @@ describe('WebLockManager', () => {
     expect(guard.name).toBe('x');
     await guard.release();
 
+    nulls = 1; // the fast path of an unchecked withLock() asks again the same way
+    expect(await locks.withLock('x', { timeout: 1000, unchecked: true }, (g) => g.name)).toBe('x');
+    expect(nulls).toBe(0);
+
     nulls = Infinity;
     await expect(locks.lock('y', { timeout: 1000 })).rejects.toMatchObject({ name: 'UnsupportedError' });
+    await expect(locks.withLock('y', { timeout: 1000, unchecked: true }, () => 1)).rejects.toMatchObject({ name: 'UnsupportedError' });
   });
 
   it('asks again when the browser drops a grant it could not call back (a frozen page: "callback is no longer runnable")', async () => {
@@ -251,6 +294,9 @@ describe('WebLockManager', () => {
     const guard = await locks.lock('x', { timeout: 1000 });
     expect(guard.name).toBe('x');
     await guard.release();
+    drops = 1; // the fast path of an unchecked withLock() asks again the same way
+    expect(await locks.withLock('x', { timeout: 1000, unchecked: true }, (g) => g.name)).toBe('x');
+    expect(drops).toBe(0);
     // A steal is not repeated (it was decided at one moment): not acquired, and the holder keeps the lock.
     drops = 1;
     const other = new WebLockManager({ prefix: locks.prefix! });
@@ -261,6 +307,7 @@ describe('WebLockManager', () => {
     await victim.release();
     drops = Infinity;
     await expect(locks.lock('y', { timeout: 1000 })).rejects.toMatchObject({ name: 'UnsupportedError' });
+    await expect(locks.withLock('y', { timeout: 1000, unchecked: true }, () => 1)).rejects.toMatchObject({ name: 'UnsupportedError' });
   });
 
   it('passes any other error of navigator.locks through, unretried', async () => {
@@ -269,6 +316,10 @@ describe('WebLockManager', () => {
     const request = vi.spyOn(navigator.locks, 'request').mockImplementation((() => Promise.reject(refused)) as typeof navigator.locks.request);
     await expect(locks.lock('x', { timeout: 1000 })).rejects.toBe(refused);
     expect(request).toHaveBeenCalledTimes(1);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await expect(locks.withLock('x', { timeout: 1000, unchecked: true }, () => 1)).rejects.toBe(refused);
+    expect(request).toHaveBeenCalledTimes(2);
+    expect(vi.getTimerCount()).toBe(0); // the wait's timer went with it
   });
 
   it('names holders by manager in this tab and by browser client elsewhere', async () => {

@@ -13,6 +13,7 @@ import { inputCases } from './input.js';
 import { queryCases } from './query.js';
 import { sharedCases } from './shared.js';
 import { timeoutCases } from './timeouts.js';
+import { withLockCases } from './with-lock.js';
 
 export type { ConformanceBackend, ConformanceSpace } from './harness.js';
 
@@ -24,6 +25,7 @@ export function conformanceSuite(backend: ConformanceBackend): void {
     timeoutCases(t);
     abortCases(t);
     guardCases(t);
+    withLockCases(t);
     queryCases(t);
     inputCases(t);
     closeCases(t);
