@@ -14,7 +14,7 @@
  * - `steal: true` preempts the holder. The browser rejects the old holder's request with an
  *   `AbortError`; we turn that into the old guard's signal aborting with `LockLostError('stolen')`;
  * - an unchecked `withLock()` is one request whose grant callback makes the guard and runs the
- *   function, as raw code does (issue 17's fast path: `npm run bench:overhead` measures ~1.3 µs of
+ *   function, as raw code does (issue 17's fast path: `npm run bench:overhead` measures ~1.6 µs of
  *   crosslock JS per call over raw, against ~6 µs before it); everything else goes through
  *   `acquire()`. Both share `#request`, so both map the browser's answers the same way.
  *
@@ -141,11 +141,17 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
     let timedOut: LockTimeoutError | undefined;
     const wait = waitScope(once ? [this.closing] : [parsed.signal, this.closing], once ? Infinity : timeout, () => (timedOut = new LockTimeoutError(full, mode, timeout)));
     return new Promise<T>((resolve, reject) => {
+      let failed = false;
       const fail = (error: unknown): void => {
+        if (failed) return;
+        failed = true;
         wait.dispose();
         if (timedOut && error === timedOut) void this.timeoutError(full, parsed).then(reject);
         else reject(error);
       };
+      // A timeout or the caller's abort settles the call there and then, as `settledBy` does on the general
+      // path, whether or not the browser drops the request at once (a grant that still comes is given back).
+      if (wait.signal !== this.closing) wait.signal.addEventListener('abort', () => fail(wait.signal.reason), { once: true });
       const ask = (nullGrants: number): void => {
         let guard: Guard | undefined;
         this.#request(
