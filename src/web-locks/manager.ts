@@ -14,7 +14,7 @@
  * - `steal: true` preempts the holder. The browser rejects the old holder's request with an
  *   `AbortError`; we turn that into the old guard's signal aborting with `LockLostError('stolen')`;
  * - an unchecked `withLock()` is one request whose grant callback makes the guard and runs the
- *   function, as raw code does (issue 17's fast path: `npm run bench:overhead` measures ~1.6 µs of
+ *   function, as raw code does (issue 17's fast path: `npm run bench:overhead` measures ~1.7 µs of
  *   crosslock JS per call over raw, against ~6 µs before it); everything else goes through
  *   `acquire()`. Both share `#request`, so both map the browser's answers the same way.
  *
