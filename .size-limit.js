@@ -49,7 +49,8 @@
 // JS per call 5.5 µs -> 1.6 µs over raw, `npm run bench:overhead`), the general `within` hook removed, both request
 // paths sharing one #request, a timeout or abort settling the call at once even where the browser would not drop the
 // request: +298 B core at load (+286 B brotli), +284 B with the lease backend, +322 B with everything, +12 B memory,
-// +11 B polyfill (the shared base's protected helpers). They are
+// +11 B polyfill (the shared base's protected helpers); +12 B core at load: a Web Locks steal needs `timeout: 0`, as on
+// leases (a steal with a timeout was asked again when not granted). They are
 // NOT the targets of issue 7 (core at load ≤ 2 kB, with the IndexedDB fallback ≤ 5 kB), which the
 // README's Performance section compares with, and which this contract does not meet today.
 const lazyChunksExternal = {
@@ -64,8 +65,8 @@ const core = { 'dist/index.js': '{ WebLockManager, platformDefault }' };
 const withFallback = { ...core, 'dist/indexeddb.js': '{ IndexedDbLockManager }' };
 
 export default [
-  { name: 'core at load: contract + WebLockManager + platformDefault', import: core, modifyEsbuildConfig: atLoad, gzip: true, limit: '4795 B' },
-  { name: 'core at load (brotli)', import: core, modifyEsbuildConfig: atLoad, brotli: true, limit: '4410 B' },
+  { name: 'core at load: contract + WebLockManager + platformDefault', import: core, modifyEsbuildConfig: atLoad, gzip: true, limit: '4805 B' },
+  { name: 'core at load (brotli)', import: core, modifyEsbuildConfig: atLoad, brotli: true, limit: '4420 B' },
   { name: 'core + IndexedDB fallback (lease backend, idb included)', import: withFallback, modifyEsbuildConfig: atLoad, gzip: true, limit: '13640 B' },
   { name: 'core + IndexedDB fallback (brotli)', import: withFallback, modifyEsbuildConfig: atLoad, brotli: true, limit: '12465 B' },
   { name: 'core + everything it may load (ledger, query, memory, leases, idb)', import: core, gzip: true, limit: '15250 B' },

@@ -46,7 +46,8 @@ export interface WebLockManagerOptions {
 /** `lock()` options of this backend: the contract's, plus `steal`. */
 export interface WebLockOptions extends LockOptions {
   /**
-   * Take the lock from its holder at once (exclusive mode only, no `signal`, as the spec requires).
+   * Take the lock from its holder at once (exclusive mode only, no `signal`, as the spec requires; and
+   * `timeout: 0`, since it never waits).
    * The old holder's guard signal aborts with `LockLostError` (kind `'stolen'`). Default `false`.
    * @example await locks.lock('round.7', { timeout: 0, steal: true })
    */
@@ -111,10 +112,12 @@ export class WebLockManager extends BaseLockManager<WebLockOptions> {
     return this.#ledger;
   }
 
-  protected override checkExtra({ extra: { steal }, mode, signal }: ParsedLockOptions): void {
+  protected override checkExtra({ extra: { steal }, mode, signal, timeout }: ParsedLockOptions): void {
     must('steal', steal, typeof steal === 'boolean', 'a boolean');
-    // The Web Locks spec's rules: a steal is exclusive and never waits.
-    if (steal && (mode === 'shared' || signal)) throw new InvalidOptionError('steal', 'needs mode "exclusive" and no signal');
+    // The Web Locks spec's rules: a steal is exclusive and never waits. `timeout: 0` too, as on leases: a
+    // steal with a timeout would be asked again when not granted (a dropped grant, or overtaken by another
+    // steal), and might then take the lock from a healthy new holder.
+    if (steal && (mode === 'shared' || signal || timeout !== 0)) throw new InvalidOptionError('steal', 'needs mode "exclusive", timeout 0 and no signal');
   }
 
   /**

@@ -191,6 +191,8 @@ describe('WebLockManager', () => {
       { timeout: 0, steal: 'yes' },
       { timeout: 0, steal: true, mode: 'shared' },
       { timeout: 10, steal: true, signal: new AbortController().signal },
+      { timeout: 10, steal: true },
+      { timeout: Infinity, steal: true },
     ];
     for (const options of bad) {
       await expect(locks.lock('x', options as never)).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'steal' });
