@@ -117,14 +117,23 @@ for (const backend of ['web-locks', 'indexeddb'] as const) {
       // An idle page is paused at the next script it runs, which is as often a renewal's IndexedDB callback
       // (store held) as a tick (store free): about half the attempts land inside; 5 failed once in a CI run
       // (a 3% chance at one half), so up to 20 (one in a million).
+      // `Debugger.pause` only asks: the page stops at its next script. Each attempt waits until it has
+      // stopped (its leader loop runs every 100 ms), so the store is looked at while it really is paused
+      // and the resume below never meets a page still running (CI: "Can only perform operation while paused").
+      let paused = false;
+      cdp.on('Debugger.paused', () => (paused = true));
+      cdp.on('Debugger.resumed', () => (paused = false));
       for (let attempt = 0; ; attempt++) {
+        const landed = new Promise<void>((resolve) => cdp.once('Debugger.paused', () => resolve()));
         await cdp.send('Debugger.pause');
+        await landed;
         if (backend === 'web-locks' || (await others[0]!.evaluate(() => window.leaderTab.storeFree(1000)))) break;
         expect(attempt, 'a pause between two lease transactions').toBeLessThan(20);
         await cdp.send('Debugger.resume');
       }
       const next = await leaderOf(others);
       expect(next.term).toBeGreaterThan(old.term);
+      expect(paused, 'the old leader stayed paused until here').toBe(true);
       await cdp.send('Debugger.resume');
       await cdp.send('Debugger.disable');
       expect(await old.page.evaluate(() => window.leaderTab.writeNow())).toBe('StaleLockError');
