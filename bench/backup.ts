@@ -17,14 +17,10 @@ import { FileBackupTarget } from '../src/backup/file.js';
 import { LeaderElection } from '../src/leader.js';
 import { MemoryLockManager } from '../src/memory.js';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
+import { numberOption } from './args.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const size = option('size', 100_000);
-const times = option('times', 30);
+const size = numberOption('size', 100_000);
+const times = numberOption('times', 30);
 const stats = (xs: number[]): string => {
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;

@@ -12,15 +12,11 @@
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
+import { numberOption } from './args.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const calls = option('calls', 6000);
-const cold = option('cold', 800);
-const rounds = option('rounds', 3);
+const calls = numberOption('calls', 6000);
+const cold = numberOption('cold', 800);
+const rounds = numberOption('rounds', 3);
 
 // A string, not a function: tsx's transform would add `__name` helpers the page does not have.
 const loop = (n: number): string => `(async () => {

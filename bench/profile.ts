@@ -12,12 +12,8 @@ import type { Page } from 'playwright';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
+import { option } from './args.js';
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : undefined;
-};
 const tabCounts = (option('tabs') ?? '1,4').split(',').map(Number);
 const adapters = (option('adapters') ?? 'raw,crosslock-web').split(',');
 const seconds = Number(option('seconds') ?? 2);

@@ -20,17 +20,13 @@ import { join } from 'node:path';
 import { createClient } from 'redis';
 import { redisForTests } from '../tools/redis.js';
 import { ADAPTERS, type AdapterName } from './redis/adapters.js';
+import { numberOption, option } from './args.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1]! : fallback;
-};
-const seconds = Number(option('seconds', '3'));
-const counts = option('processes', '2,4,8').split(',').map(Number);
-const leaseMs = Number(option('lease', '1000'));
-const failovers = Number(option('failovers', '5'));
-const adapters = option('adapters', ADAPTERS.join(',')).split(',') as AdapterName[];
+const seconds = numberOption('seconds', 3);
+const counts = (option('processes') ?? '2,4,8').split(',').map(Number);
+const leaseMs = numberOption('lease', 1000);
+const failovers = numberOption('failovers', 5);
+const adapters = (option('adapters') ?? ADAPTERS.join(',')).split(',') as AdapterName[];
 const worker = join(import.meta.dirname, 'redis/worker.ts');
 const now = (): number => Number(process.hrtime.bigint());
 

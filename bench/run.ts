@@ -28,14 +28,10 @@ import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
 import { failoverOnce, type Ending } from './failover.js';
 import { leaderFailoverOnce, type LeaderEnding } from './leader.js';
 import { measure, median, type Grant, type Measured } from './measure.js';
+import { flag, option } from './args.js';
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : undefined;
-};
 const list = (name: string, fallback: string): string[] => (option(name) ?? fallback).split(',').filter(Boolean);
-const quick = args.includes('--quick');
+const quick = flag('quick');
 const tabCounts = list('tabs', quick ? '4' : '2,4,8').map(Number);
 const adapters = list('adapters', 'raw,crosslock-web,crosslock-web-checked,crosslock-idb:nolocks,crosslock-polyfill:nolocks,browser-tabs-lock');
 const failoverAdapters = list('failover-adapters', 'raw,crosslock-web,crosslock-idb:nolocks,browser-tabs-lock,broadcast-channel,broadcast-channel:nolocks');

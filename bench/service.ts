@@ -14,10 +14,9 @@
 import { chromium, type BrowserContext, type Page } from 'playwright';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
+import { numberOption } from './args.js';
 
-const args = process.argv.slice(2);
-const at = args.indexOf('--runs');
-const runs = at >= 0 ? Number(args[at + 1]) : 5;
+const runs = numberOption('runs', 5);
 
 const NO_SHARED_WORKER = `Object.defineProperty(globalThis, 'SharedWorker', { configurable: true, value: undefined });`;
 const NO_WEB_LOCKS = `Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get() { return undefined; } });`;

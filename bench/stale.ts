@@ -9,14 +9,10 @@
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
+import { numberOption, option } from './args.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1]! : fallback;
-};
-const counts = option('counts', '0,1000,100000').split(',').map(Number);
-const times = Number(option('times', '5'));
+const counts = (option('counts') ?? '0,1000,100000').split(',').map(Number);
+const times = numberOption('times', 5);
 
 const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
 await server.listen();

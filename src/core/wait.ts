@@ -27,7 +27,7 @@ export function waitScope(
   const live = sources.filter((s): s is AbortSignal => s !== undefined);
   // One source and no timer: that signal already is the answer. No controller, no listener (hot path
   // of lock(name, { timeout: Infinity }), where the only source is the manager's close signal).
-  if (live.length === 1 && !Number.isFinite(timeout)) return { signal: live[0]!, dispose: noop };
+  if (live.length === 1 && !Number.isFinite(timeout)) return { signal: live[0]!, dispose: ignore };
 
   const controller = new AbortController();
   const listeners: Array<[AbortSignal, () => void]> = [];
@@ -95,4 +95,3 @@ export function settledBy<G>(acquiring: Promise<G | null>, signal: AbortSignal, 
 }
 
 const ignore = (): void => {};
-const noop = ignore;
