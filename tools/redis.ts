@@ -17,8 +17,8 @@ export interface RedisServer {
   readonly port: number;
   /** Stops the server (SIGTERM, then waits for it to exit). */
   stop(): Promise<void>;
-  /** Stops it and starts a new, empty one on the same port. */
-  restart(): Promise<void>;
+  /** Stops it (SIGTERM, or `'SIGKILL'`: a crash) and starts a new, empty one on the same port. */
+  restart(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Pauses the server's process (SIGSTOP) or resumes it (SIGCONT): a server that stops answering. */
   pause(paused: boolean): void;
 }
@@ -59,12 +59,12 @@ function launch(path: string, port: number): Promise<ChildProcess> {
   });
 }
 
-function stopped(child: ChildProcess): Promise<void> {
+function stopped(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGCONT');
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -76,8 +76,8 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     stop: () => stopped(child),
-    async restart() {
-      await stopped(child);
+    async restart(signal) {
+      await stopped(child, signal);
       child = await launch(path, port);
     },
     pause(paused) {

@@ -297,3 +297,48 @@ describe('decide: stored values that are not a valid record', () => {
     expect(later.verdict).toBe('take');
   });
 });
+
+describe('after a loss of records (quietUntil): nothing is granted until every lease from before can have ended', () => {
+  const quiet = (intent: Intent, mode: LockMode = 'exclusive', at = NOW): DecideInput => ({ ...input(intent, mode), now: at, quietUntil: NOW + 5000 });
+  const record = (holders: Entry[], queue: Entry[] = []): LeaseRecord => ({ ...freshRecord(NOW - 10_000), holders, queue });
+
+  it.each([
+    ['no record: tryLock is refused, retry at the window end', undefined, 'acquire', 'refuse'],
+    ['no record: a waiter takes a place', undefined, 'wait', 'refuse'],
+    ['a free record made in the window: refused', record([]), 'acquire', 'refuse'],
+    ['a waiter first in the queue: keeps its place', record([], [live(ME, TOKEN, 'exclusive')]), 'wait', 'refuse'],
+  ] as const)('%s', (_, stored, intent, verdict) => {
+    const d = decide(stored, quiet(intent));
+    expect(d.verdict).toBe(verdict);
+    expect(d.retryAt).toBe(NOW + 5000);
+    expect(d.record.holders).toEqual([]);
+    if (intent === 'wait') expect(d.record.queue.map((e) => e.token)).toEqual([TOKEN]);
+  });
+
+  it('a shared request is refused too', () => {
+    expect(decide(undefined, quiet('wait', 'shared')).verdict).toBe('refuse');
+  });
+
+  it('a release promotes nobody inside the window; the queue keeps its order', () => {
+    const d = decide(record([live(ME, TOKEN, 'exclusive')], [live('other', 'q1', 'exclusive'), live('third', 'q2', 'shared')]), quiet('release'));
+    expect(d.verdict).toBe('released');
+    expect(d.promoted).toEqual([]);
+    expect(d.record.holders).toEqual([]);
+    expect(d.record.queue.map((e) => e.token)).toEqual(['q1', 'q2']);
+  });
+
+  it('renewals, a request already holding (a record that survived) and a steal work as always', () => {
+    const held = record([live(ME, TOKEN, 'exclusive')]);
+    expect(decide(held, quiet('renew')).verdict).toBe('extend');
+    expect(decide(held, quiet('wait')).verdict).toBe('take');
+    expect(decide(record([live('other', 'o1', 'exclusive')]), quiet('steal')).verdict).toBe('take');
+    // A renewal of a lease the store lost finds no entry: its holder is told.
+    expect(decide(undefined, quiet('renew')).verdict).toBe('lost');
+  });
+
+  it('from the window end on, grants and promotions resume', () => {
+    expect(decide(undefined, quiet('acquire', 'exclusive', NOW + 5000)).verdict).toBe('take');
+    const d = decide(record([live(ME, TOKEN, 'exclusive', 9000)], [live('other', 'q1', 'exclusive', 9000)]), quiet('release', 'exclusive', NOW + 5000));
+    expect(d.promoted.map((e) => e.token)).toEqual(['q1']);
+  });
+});

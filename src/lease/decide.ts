@@ -28,6 +28,14 @@
  *
  * Each entry carries its own lease length (see record.ts): a granted or refreshed entry expires at
  * `now + its lease`; a request promoted by a release gets a full lease of ITS OWN length.
+ *
+ * After a loss of records (`quietUntil`: a Redis restarted empty, flushed or evicted): a holder granted
+ * before the loss has no entry any more, yet may hold for up to its lease. So until every such lease has
+ * ended by its holder's own deadline (the store says when: the loss's time + the longest lease), nothing
+ * is granted: no `take` (requests keep or take their places, `retryAt` is the window's end) and no
+ * promotion at a release. Renewals find no entry (`lost`: the old holders are told); a request already
+ * holding (a record that survived) is told `take` as always; a steal takes the lock as always (it takes
+ * it from live holders by design, and theirs are told at their next renewal).
  */
 import type { LockMode } from '../core/types.js';
 import { normalise, RECORD_VERSION, type Entry, type LeaseRecord } from './record.js';
@@ -46,6 +54,13 @@ export interface DecideInput {
   readonly dead?: ReadonlySet<string>;
   /** The store's generation high-water mark (swept records): a new record starts above it. */
   readonly floor?: number;
+  /**
+   * No grant before this time (store time, ms): the store lost its records (a Redis restarted empty, its
+   * data flushed or evicted) and a lease granted before the loss may still be live without a trace in
+   * the store. Until then nothing is taken or promoted; requests keep their places; renewals, releases
+   * and steals work as always. `undefined`: no such window (the store cannot lose records unnoticed).
+   */
+  readonly quietUntil?: number;
 }
 
 export type Verdict = 'take' | 'extend' | 'refuse' | 'lost' | 'released';
@@ -88,6 +103,8 @@ function granting(record: LeaseRecord, granted: readonly Entry[], now: number, r
 
 export function decide(stored: unknown, input: DecideInput): Decision {
   const { now, lease, owner, token, mode, intent } = input;
+  // Inside the window after a loss of records: nothing is granted (see `DecideInput.quietUntil`).
+  const quiet = input.quietUntil !== undefined && now < input.quietUntil;
   const { record, changed, corrupt } = normalise(stored, now, input.dead ?? NO_DEAD, input.floor ?? 0);
   const answer = (verdict: Verdict, next: LeaseRecord, dirty: boolean, extra: Partial<Decision> = {}): Decision => ({
     verdict,
@@ -107,7 +124,7 @@ export function decide(stored: unknown, input: DecideInput): Decision {
     const holders = record.holders.filter((e) => !mine(e));
     const queue = record.queue.filter((e) => !mine(e));
     const gone = holders.length !== record.holders.length || queue.length !== record.queue.length;
-    const promoted = gone ? grantableHead(holders, queue).map((e) => ({ ...e, expires: now + e.lease })) : [];
+    const promoted = gone && !quiet ? grantableHead(holders, queue).map((e) => ({ ...e, expires: now + e.lease })) : [];
     if (promoted.length === 0) return answer('released', { ...record, holders, queue }, changed || gone);
     const { next, generationUp } = granting(record, promoted, now, { holders, queue: queue.slice(promoted.length) });
     return answer('released', next, true, { promoted, generationUp });
@@ -141,13 +158,13 @@ export function decide(stored: unknown, input: DecideInput): Decision {
     intent === 'acquire' ? record.queue.length === 0 : mode === 'exclusive' ? ahead.length === 0 : ahead.every((e) => e.mode === 'shared');
   const entry: Entry = { owner, token, mode, expires: now + lease, lease };
 
-  if (heldOk && aheadOk) {
+  if (heldOk && aheadOk && !quiet) {
     const { next, generationUp } = granting(record, [entry], now, { holders: record.holders, queue });
     return answer('take', next, true, { generationUp });
   }
 
   const blocking = [...record.holders, ...(intent === 'acquire' ? record.queue : ahead)];
-  const retryAt = blocking.length > 0 ? Math.min(...blocking.map((e) => e.expires)) : undefined;
+  const retryAt = quiet ? input.quietUntil : blocking.length > 0 ? Math.min(...blocking.map((e) => e.expires)) : undefined;
   if (intent === 'acquire') return answer('refuse', record, changed, { retryAt });
   // wait: keep (or take) a place in the queue, refreshed to a full lease.
   const placed = at >= 0 ? record.queue.map((e) => (mine(e) ? entry : e)) : [...record.queue, entry];

@@ -23,6 +23,11 @@ export interface LeaseEnvironment {
   readonly lifecycle: Lifecycle | undefined;
   /** Store failures a waiting request outlives (retrying) rather than fails with; see `WaitingHooks.transient`. */
   readonly transient?: (error: unknown) => boolean;
+  /**
+   * The longest lease any manager sharing the store uses, ms: after the store lost its records (its rules
+   * get a `born` time, lease/store.ts), nothing is granted until `born` + this. Default: this manager's own.
+   */
+  readonly maxLeaseMs?: number;
 }
 
 /** `lock()` options of the lease backends: the contract's, plus `steal` (as in Web Locks). */

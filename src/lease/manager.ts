@@ -214,8 +214,14 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     const { clock, store } = this.#env;
     const dead = unexpired(this.#dead, this.#env.clock.now());
     const base = { lease: this.settings.leaseMs, owner: this.clientId, dead };
+    const longest = this.#env.maxLeaseMs ?? this.settings.leaseMs;
     const decisions = await store.update(
-      items.map(([name, token, mode, intent]) => [name, (stored: unknown, floor: number, now?: number) => decide(stored, { ...base, token, mode, intent, floor, now: now ?? clock.now() })]),
+      items.map(([name, token, mode, intent]) => [
+        name,
+        // A store that lost its records grants nothing until every lease from before can have ended (decide.ts).
+        (stored: unknown, floor: number, now?: number, born?: number) =>
+          decide(stored, { ...base, token, mode, intent, floor, now: now ?? clock.now(), ...(born === undefined ? {} : { quietUntil: born + longest }) }),
+      ]),
       // A release grants nothing to the asker, so it may decide on an earlier time (store.ts `UpdateHints`).
       { releaseOnly: items.every(([, , , intent]) => intent === 'release'), ...(announce ? { announce } : {}) },
     );
@@ -262,7 +268,8 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
 
   /** One batch of sweeping, when a pass is due or under way (sweep.ts). */
   #sweepStep(): void {
-    this.#sweep.step(this.#env.clock.now(), (from) => this.#env.store.sweep((stored, name) => this.#looks.decide(name, stored, sweepable(stored, this.#env.clock.now(), SWEEP_IDLE_MS)), from, SWEEP_BATCH));
+    const { clock, store } = this.#env;
+    this.#sweep.step(clock.now(), (from) => store.sweep((stored, name, now) => this.#looks.decide(name, stored, sweepable(stored, now ?? clock.now(), SWEEP_IDLE_MS)), from, SWEEP_BATCH));
   }
 
   /**
@@ -316,8 +323,10 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     this.#unsubscribe = [];
     this.#listen();
     // A frozen page resumes: check deadlines at once, before anything can trust an expired lease.
-    const { lifecycle } = this.#env;
+    const { lifecycle, store } = this.#env;
     if (lifecycle) this.#unsubscribe.push(lifecycle({ hide: this.#onHide, resume: this.#onShow }));
+    // The records vanished (a deleted database, cleared site data): no lease of ours is in the store any more.
+    if (store.onLost) this.#unsubscribe.push(store.onLost((why) => this.#holders.all().forEach((h) => this.#holders.lose(h, 'expired', `its lease record is gone: ${why}`))));
   }
 }
 

@@ -22,10 +22,15 @@ import type { LeaseMessage } from './messages.js';
  * `StorageError('version')` for a newer record): the store then writes nothing and rejects with it.
  * `now`: the store's own time (wall-clock ms) read in the same atomic step, for stores shared by hosts
  * whose clocks differ (Redis `TIME`); `undefined` where every party reads one machine's clock (IndexedDB).
+ * `born`: for a store that can lose its records under a live holder without anyone noticing (a Redis
+ * restarted without persistence, flushed, or evicting keys), the store time at which it first found its
+ * records gone (a stamp it keeps with them: a new database looks the same, so it counts as a loss too);
+ * the rule grants nothing until every lease from before can have ended (decide.ts `quietUntil`).
+ * `undefined` where a loss is always noticed (IndexedDB: a deleted database closes every connection).
  * A store may call a rule more than once (an optimistic store retries when the record changed under
  * it); only the last call's result is written and returned.
  */
-export type Rule<R> = (stored: unknown, floor: number, now?: number) => R;
+export type Rule<R> = (stored: unknown, floor: number, now?: number, born?: number) => R;
 
 export interface RuleResult {
   readonly write: LeaseRecord | null;
@@ -73,9 +78,16 @@ export interface LeaseStore {
   /**
    * Visits up to `limit` records after `from` (in key order), deleting those for which `idle` returns
    * a generation and raising the high-water mark to cover it, all in one atomic step. Resolves to
-   * where to go on from (`undefined`: the end was reached) and how many were deleted.
+   * where to go on from (`undefined`: the end was reached) and how many were deleted. `now`: the store's
+   * own time read with the records (Redis `TIME`), `undefined` where it is the machine's clock; a record
+   * is deleted only if it is still exactly as `idle` saw it.
    */
-  sweep(idle: (stored: unknown, name: string) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }>;
+  sweep(idle: (stored: unknown, name: string, now?: number) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }>;
+  /**
+   * For a store whose records can vanish under a live holder and that KNOWS when (IndexedDB: the database
+   * deleted, or site data cleared): calls `listener` at once, until the returned function is called.
+   */
+  onLost?(listener: (why: string) => void): () => void;
   close(): void;
 }
 

@@ -14,6 +14,23 @@ describe('sweepable', () => {
   ])('%s', (_, stored, expected) => {
     expect(sweepable(stored, 1_000_000, 300_000)).toBe(expected);
   });
+
+  // A holder renewing every 60 s (lease 120 s) and a sweeper whose clock runs 30 s ahead of it: at the
+  // holder's true time T its entry may have as little as a few seconds left (a late tick), which the
+  // sweeper, at T + 30 s, reads as expired. The margin (an entry's own lease) keeps its record.
+  const TRUE_NOW = 10_000_000;
+  const AHEAD = TRUE_NOW + 30_000;
+  const slow = (left: number, over: object = {}) => ({ owner: 'a', token: 't', mode: 'exclusive', expires: TRUE_NOW + left, lease: 120_000, ...over });
+  it.each([
+    ['held, 5 s left by the holder’s clock, read 30 s ahead', record({ holders: [slow(5_000)] }), undefined],
+    ['a place in the queue, 1 s left, read 30 s ahead', record({ queue: [slow(1_000)] }), undefined],
+    ['expired 100 s ago by the sweeper’s clock, less than its own lease', record({ holders: [slow(-70_000)] }), undefined],
+    ['expired by a whole lease of its own', record({ holders: [slow(-90_000)] }), 42],
+    ['a short lease expired by more than it', record({ holders: [slow(-25_000, { lease: 5_000 })] }), 42],
+    ['a v1 entry (no lease): kept for the longest lease', { v: 1, generation: 42, lastOwner: 'a', holders: [{ owner: 'a', token: 't', mode: 'exclusive', expires: TRUE_NOW - 60_000 }], queue: [] }, undefined],
+  ])('%s', (_, stored, expected) => {
+    expect(sweepable(stored, AHEAD, 300_000)).toBe(expected);
+  });
 });
 
 describe('SweepPass', () => {

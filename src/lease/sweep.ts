@@ -6,7 +6,7 @@
  * generation high-water mark over it in one atomic step, and a new record starts above that mark
  * (`freshRecord`), so a guard of the swept record can never match the name's next generation.
  */
-import { normalise, type Normalised } from './record.js';
+import { MAX_LEASE_MS, normalise, type Normalised } from './record.js';
 
 /**
  * A record free and unused for this long may be deleted, ms (5 minutes): far longer than any handoff
@@ -23,6 +23,13 @@ export const SWEEP_BATCH = 200;
  * Whether a record may be swept (deleted): free, and last granted at least `idleMs` ago. Returns the
  * generation the store's high-water mark must then cover (so the name's next record starts above it),
  * or `undefined` to keep the record. A newer version's record is not ours to delete.
+ *
+ * `now` is the store's time where it has one (Redis `TIME`), else the sweeper's clock, which may run
+ * ahead of the holders' (a clock stepped forward; a tab's clock in a test). So "free" has a MARGIN taken
+ * from each entry's own lease: an entry keeps its record until it has been expired for a whole lease of
+ * its own. A sweeper whose clock runs ahead by less than an entry's lease never takes that entry for
+ * gone, however rarely its holder renews (a holder renewing every 60 s has a lease of at least 120 s);
+ * the two looks (`TwoLooks`) are the second guard, for a clock ahead by more.
  */
 export function sweepable(stored: unknown, now: number, idleMs: number): number | undefined {
   let normalised: Normalised;
@@ -32,7 +39,16 @@ export function sweepable(stored: unknown, now: number, idleMs: number): number 
     return undefined;
   }
   const { record } = normalised;
-  return record.holders.length === 0 && record.queue.length === 0 && now - record.used >= idleMs ? record.generation : undefined;
+  if (record.holders.length > 0 || record.queue.length > 0 || now - record.used < idleMs) return undefined;
+  // A broken record (repaired as free) has no entry to trust; a valid one keeps its record for the margin.
+  return normalised.corrupt || lapsedLongAgo(stored, now) ? record.generation : undefined;
+}
+
+/** Every entry of a (valid) stored record expired at least its own lease before `now` (v1 entries: the longest lease). */
+function lapsedLongAgo(stored: unknown, now: number): boolean {
+  const { holders, queue } = stored as { holders?: unknown; queue?: unknown };
+  const entries = [...(Array.isArray(holders) ? holders : []), ...(Array.isArray(queue) ? queue : [])] as Array<{ expires: number; lease?: unknown }>;
+  return entries.every((e) => e.expires + (typeof e.lease === 'number' ? e.lease : MAX_LEASE_MS) <= now);
 }
 
 /**

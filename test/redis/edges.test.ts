@@ -13,7 +13,7 @@ import { keysOf } from '../../src/stores/redis/scripts.js';
 import { RedisLeaseStore } from '../../src/stores/redis/store.js';
 import { PROTOCOL_VERSION } from '../../src/lease/messages.js';
 import { startRedis, type RedisServer } from '../../tools/redis.js';
-import { connect, randomDatabase } from './harness.js';
+import { agedDatabase, connect, randomDatabase } from './harness.js';
 
 const client = await connect();
 const managers: RedisLockManager[] = [];
@@ -72,7 +72,7 @@ describe('RedisLockManager when Redis goes away', { timeout: 20_000 }, () => {
     const server = await startRedis();
     servers.push(server);
     const [a, b] = [await connect(server.url), await connect(server.url)];
-    const database = randomDatabase();
+    const database = await agedDatabase(server.url);
     const holder = new RedisLockManager({ client: a, database, leaseMs: 1000 });
     const waiter = new RedisLockManager({ client: b, database, leaseMs: 1000 });
     managers.push(holder, waiter);
@@ -94,7 +94,7 @@ describe('RedisLockManager when Redis goes away', { timeout: 20_000 }, () => {
     const server = await startRedis();
     servers.push(server);
     const c = await connect(server.url);
-    const m = new RedisLockManager({ client: c, database: randomDatabase(), leaseMs: 1000, commandTimeoutMs: 300 });
+    const m = new RedisLockManager({ client: c, database: await agedDatabase(server.url), leaseMs: 1000, commandTimeoutMs: 300 });
     managers.push(m);
     const guard = await m.lock('x', { timeout: 1000 });
     server.pause(true);
@@ -125,7 +125,7 @@ describe('RedisLockManager renewals', { timeout: 20_000 }, () => {
     const server = await startRedis();
     servers.push(server);
     const c = await connect(server.url);
-    const m = new RedisLockManager({ client: c, database: randomDatabase(), leaseMs: 3000, renewMs: 200, commandTimeoutMs: 200 });
+    const m = new RedisLockManager({ client: c, database: await agedDatabase(server.url), leaseMs: 3000, renewMs: 200, commandTimeoutMs: 200 });
     managers.push(m);
     const guard = await m.lock('x', { timeout: 1000 });
     server.pause(true);

@@ -14,6 +14,11 @@
  * Robustness:
  * - another tab upgrading the database (`versionchange`): we close our connection at once so we never
  *   block it, and reopen on the next operation;
+ * - the database DELETED (a `versionchange` to no version) or closed by the browser (site data cleared):
+ *   its records are gone, so `onLost` listeners (the lease manager: every holder is told at once) run
+ *   first, before the connection closes; a deletion waits for every open connection to close, so no tab
+ *   can make the database again, and be granted a lock in it, before the holders of the old one were told.
+ *   A tab frozen at that moment closes nothing until it runs again, and is told first thing then;
  * - an open that stays `blocked` (some other connection refuses to close) fails after `openTimeout`
  *   (`Infinity`: no limit) with `StorageError('blocked')` instead of hanging;
  * - quota and other failures become `StorageError` with the browser's error as `cause`;
@@ -38,6 +43,7 @@ export class Connection {
   #closed = false;
   /** Transactions under way (`track`). */
   readonly #live = new Set<{ abort(): void }>();
+  readonly #lost = new Set<(why: string) => void>();
   /** Set while the page is in the back/forward cache; resolves when it is shown again. */
   #hidden: Promise<void> | undefined;
   #shown: (() => void) | undefined;
@@ -76,6 +82,20 @@ export class Connection {
       },
     );
     return this.#opening;
+  }
+
+  /**
+   * Calls `listener` when the database's records vanish under this connection (deleted by another tab or
+   * by the app, or closed by the browser because the site's data was cleared), until the returned function
+   * is called. It runs before the connection is closed, so a deletion cannot finish before it has run.
+   */
+  onLost(listener: (why: string) => void): () => void {
+    this.#lost.add(listener);
+    return () => void this.#lost.delete(listener);
+  }
+
+  #lose(why: string): void {
+    for (const listener of [...this.#lost]) listener(why);
   }
 
   /** Drops a connection the browser closed under us (so the next operation reopens). */
@@ -135,10 +155,17 @@ export class Connection {
     if (typeof globalThis.indexedDB === 'undefined') throw new UnsupportedError('IndexedDB is not available here');
     let db: IDBPDatabase;
     const callbacks = {
-      // Another tab wants a newer version: let it, and reopen on our next operation.
-      blocking: () => this.forget(db),
+      // Another tab wants a newer version: let it, and reopen on our next operation. A deletion (no new
+      // version) takes every record with it: the holders are told FIRST, and only then is the connection
+      // closed, which is what lets the deletion (and anyone's new database after it) go on.
+      blocking: (_current: number, next: number | null) => {
+        if (next === null) this.#lose(`database "${this.database}" is being deleted`);
+        this.forget(db);
+      },
+      // The browser closed the connection (site data cleared, storage evicted): the records are gone.
       terminated: () => {
         if (this.#conn === db) this.#conn = undefined;
+        this.#lose(`the browser closed database "${this.database}" (site data cleared or storage evicted)`);
       },
     };
     try {

@@ -84,6 +84,10 @@ export class IndexedDbLeaseStore implements LeaseStore {
     }
   }
 
+  onLost(listener: (why: string) => void): () => void {
+    return this.connection.onLost(listener);
+  }
+
   close(): void {
     this.connection.close();
   }

@@ -15,6 +15,11 @@
  * - `crosslock:{db}:records`: hash, full lock name → the lease record as JSON (lease/record.ts);
  * - `crosslock:{db}:active`: set of names whose record has holders or waiters (for `query()`);
  * - `crosslock:{db}:floor`: the generation high-water mark of swept records (a new record starts above);
+ * - `crosslock:{db}:born`: Redis time (ms) at which an update first found this database without it: a new
+ *   database, or one that LOST its records (a restart without persistence, FLUSHALL, eviction) while a
+ *   holder may still hold. Written by READ (and a CAS that lost) if missing; the rule grants nothing until
+ *   born + the longest lease (lease/decide.ts `quietUntil`), and a CAS lands only if born is unchanged, so
+ *   a decision made before a loss is never written after it;
  * - `crosslock:{db}:fenced:<namespace>`: hash of `RedisFencedStore` values.
  * A missing record reads as '' (Lua arrays cannot hold nil; a stored record is never empty).
  */
@@ -24,6 +29,7 @@ export interface Keys {
   readonly records: string;
   readonly active: string;
   readonly floor: string;
+  readonly born: string;
   readonly channel: string;
   fenced(namespace: string): string;
 }
@@ -34,42 +40,52 @@ export function keysOf(database: string, protocol: number): Keys {
     records: `${base}:records`,
     active: `${base}:active`,
     floor: `${base}:floor`,
+    born: `${base}:born`,
     channel: `${base}:bus:v${protocol}`,
     fenced: (namespace) => `${base}:fenced:${namespace}`,
   };
 }
 
-/** KEYS: records, floor. ARGV: names. Returns [seconds, microseconds, floor, record or '' per name]. */
+/** Lua: the `born` stamp (KEYS[n]), written now (Redis time `t`, ms) if missing; its value. */
+const BORN = (key: string): string => `redis.call('SET', ${key}, t[1] .. string.format('%03d', math.floor(t[2] / 1000)), 'NX')
+local born = redis.call('GET', ${key})`;
+
+/** KEYS: records, floor, born. ARGV: names. Returns [seconds, microseconds, floor, born, record or '' per name]. */
 export const READ: Script = {
   name: 'read',
   source: `local t = redis.call('TIME')
-local out = { t[1], t[2], redis.call('GET', KEYS[2]) or '0' }
+${BORN('KEYS[3]')}
+local out = { t[1], t[2], redis.call('GET', KEYS[2]) or '0', born }
 for i = 1, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) or '' end
 return out`,
 };
 
 /**
- * KEYS: records, active, floor. ARGV: the floor read, a channel and a message to publish once written ('' and
- * '' for none), then per record: name, value read, value to write ('' for none), '1' if the written record is
- * active. Returns {1} when written (and published); when anything changed since the read (nothing written),
- * what READ would have returned, prefixed by 0: {0, seconds, microseconds, floor, record or '' per name}, so
- * the caller decides again at once. Publishing here saves a release's handoff one trip.
+ * KEYS: records, active, floor, born. ARGV: the floor read, a channel and a message to publish once written
+ * ('' and '' for none), the born stamp read, then per record: name, value read, value to write ('' for none),
+ * '1' if the written record is active. Returns {1} when written (and published); when anything changed since
+ * the read (nothing written), what READ would have returned, prefixed by 0: {0, seconds, microseconds, floor,
+ * born, record or '' per name}, so the caller decides again at once. Publishing here saves a release's
+ * handoff one trip. A born stamp that changed (or vanished) since the read means the records were lost in
+ * between: the decision, made on records from before the loss, is not written.
  */
 export const CAS: Script = {
   name: 'cas',
   source: `local floor = redis.call('GET', KEYS[3]) or '0'
-local same = true
-for i = 4, #ARGV, 4 do
+local same = (redis.call('GET', KEYS[4]) or '') == ARGV[4]
+for i = 5, #ARGV, 4 do
+  if not same then break end
   local current = redis.call('HGET', KEYS[1], ARGV[i]) or ''
-  if current ~= ARGV[i + 1] or (current == '' and floor ~= ARGV[1]) then same = false; break end
+  if current ~= ARGV[i + 1] or (current == '' and floor ~= ARGV[1]) then same = false end
 end
 if not same then
   local t = redis.call('TIME')
-  local out = { 0, t[1], t[2], floor }
-  for i = 4, #ARGV, 4 do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) or '' end
+  ${BORN('KEYS[4]')}
+  local out = { 0, t[1], t[2], floor, born }
+  for i = 5, #ARGV, 4 do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) or '' end
   return out
 end
-for i = 4, #ARGV, 4 do
+for i = 5, #ARGV, 4 do
   if ARGV[i + 2] ~= '' then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
     if ARGV[i + 3] == '1' then redis.call('SADD', KEYS[2], ARGV[i]) else redis.call('SREM', KEYS[2], ARGV[i]) end
@@ -77,6 +93,19 @@ for i = 4, #ARGV, 4 do
 end
 if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return { 1 }`,
+};
+
+/**
+ * KEYS: records. ARGV: an HSCAN cursor, a count. Returns [seconds, microseconds, next cursor, name, record,
+ * ...]: one HSCAN step with Redis time read in the same step, so a sweep decides on the store's own clock.
+ */
+export const SCAN: Script = {
+  name: 'scan',
+  source: `local t = redis.call('TIME')
+local step = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local out = { t[1], t[2], step[1] }
+for i = 1, #step[2] do out[#out + 1] = step[2][i] end
+return out`,
 };
 
 /** KEYS: records, active. Returns [name, record or '', ...] for every active name. */

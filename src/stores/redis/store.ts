@@ -16,7 +16,7 @@ import { StorageError } from '../../core/errors.js';
 import type { LeaseStore, Rule, RuleResult, UpdateHints } from '../../lease/store.js';
 import type { RedisClock } from './clock.js';
 import type { Commands } from './client.js';
-import { ACTIVE, CAS, READ, SWEEP, type Keys } from './scripts.js';
+import { ACTIVE, CAS, READ, SCAN, SWEEP, type Keys } from './scripts.js';
 
 /**
  * How many times an update reads again after losing its CAS before it fails (`StorageError('failed')`).
@@ -45,6 +45,8 @@ export class RedisLeaseStore implements LeaseStore {
   /** The records as this store last read or wrote them (most recent last), for releases (see update). */
   readonly #cache = new Map<string, string>();
   #floor: string | undefined;
+  /** The born stamp last read (scripts.ts): a release decided on remembered records lands only if it is unchanged. */
+  #born: string | undefined;
   /** Two updates in flight land in whichever order their CAS wins. */
   readonly ordered = false;
   /** Rules run on Redis `TIME`. */
@@ -69,17 +71,17 @@ export class RedisLeaseStore implements LeaseStore {
     // reads the records and Redis TIME first.
     const lower = hints.releaseOnly ? this.clock.lower() : undefined;
     const cached = names.map((name) => this.#cache.get(name));
-    const remembered = lower !== undefined && this.#floor !== undefined && cached.every((v) => v !== undefined);
-    let state = remembered ? { now: lower, floor: this.#floor!, values: cached as string[], fresh: false } : { ...(await this.read(names, what)), fresh: true };
+    const remembered = lower !== undefined && this.#floor !== undefined && this.#born !== undefined && cached.every((v) => v !== undefined);
+    let state = remembered ? { now: lower, floor: this.#floor!, born: this.#born!, values: cached as string[], fresh: false } : { ...(await this.read(names, what)), fresh: true };
     for (let attempt = 1; ; attempt++) {
-      const { now, floor, values } = state;
+      const { now, floor, born, values } = state;
       const current = new Map(names.map((name, i) => [name, values[i]!]));
       // A new record starts above the swept high-water mark AND above Redis time in microseconds: a Redis
       // restarted empty lost its records and its floor, and generations go up by one per change of owner,
       // so a hot lock (over 1000 changes a second) would outrun a clock in milliseconds, never one in µs.
       const above = Math.max(Number(floor), Math.floor(now * 1000));
       const results = items.map(([name, rule]) => {
-        const result = rule(parseRecord(current.get(name)!), above, now);
+        const result = rule(parseRecord(current.get(name)!), above, now, Number(born));
         if (result.write !== null) current.set(name, JSON.stringify(result.write));
         return result;
       });
@@ -90,7 +92,7 @@ export class RedisLeaseStore implements LeaseStore {
         if (message) this.commands.publish(this.keys.channel, message);
         return results;
       }
-      const args = [floor, message ? this.keys.channel : '', message ? JSON.stringify(message) : ''];
+      const args = [floor, message ? this.keys.channel : '', message ? JSON.stringify(message) : '', born];
       names.forEach((name, i) => {
         const value = current.get(name)!;
         const record = parseRecord(value) as { holders?: unknown[]; queue?: unknown[] } | undefined;
@@ -99,30 +101,36 @@ export class RedisLeaseStore implements LeaseStore {
       });
       // Sent even when nothing is written (remembered records): it confirms the answer for the record as it is.
       const sent = this.clock.mono();
-      const [written, seconds, micros, floorNow, ...valuesNow] = await this.commands.run<[number, string?, string?, string?, ...string[]]>(CAS, [this.keys.records, this.keys.active, this.keys.floor], args, what);
+      const [written, seconds, micros, floorNow, bornNow, ...valuesNow] = await this.commands.run<[number, string?, string?, string?, string?, ...string[]]>(
+        CAS,
+        [this.keys.records, this.keys.active, this.keys.floor, this.keys.born],
+        args,
+        what,
+      );
       if (written === 1) {
         for (const name of names) this.#remember(name, current.get(name)!);
         return results;
       }
       if (attempt >= MAX_ATTEMPTS) throw new StorageError('failed', `Redis: could not ${what}: the record changed under ${MAX_ATTEMPTS} attempts in a row`);
-      state = { ...this.#saw(names, sent, seconds!, micros!, floorNow!, valuesNow), fresh: true };
+      state = { ...this.#saw(names, sent, seconds!, micros!, floorNow!, bornNow!, valuesNow), fresh: true };
     }
   }
 
-  /** The records of `names`, the floor, and Redis time, in one step. */
-  async read(names: readonly string[], what: string): Promise<{ now: number; floor: string; values: string[] }> {
+  /** The records of `names`, the floor, the born stamp (written if missing), and Redis time, in one step. */
+  async read(names: readonly string[], what: string): Promise<{ now: number; floor: string; born: string; values: string[] }> {
     const sent = this.clock.mono();
-    const [seconds, micros, floor, ...values] = await this.commands.run<string[]>(READ, [this.keys.records, this.keys.floor], names, what);
-    return this.#saw(names, sent, seconds!, micros!, floor!, values);
+    const [seconds, micros, floor, born, ...values] = await this.commands.run<string[]>(READ, [this.keys.records, this.keys.floor, this.keys.born], names, what);
+    return this.#saw(names, sent, seconds!, micros!, floor!, born!, values);
   }
 
   /** What a READ (or a CAS that lost) returned: remembered, and Redis time observed. */
-  #saw(names: readonly string[], sent: number, seconds: string, micros: string, floor: string, values: string[]): { now: number; floor: string; values: string[] } {
+  #saw(names: readonly string[], sent: number, seconds: string, micros: string, floor: string, born: string, values: string[]): { now: number; floor: string; born: string; values: string[] } {
     const now = redisMs(seconds, micros);
     this.clock.observe(now, sent);
     this.#floor = floor;
+    this.#born = born;
     names.forEach((name, i) => this.#remember(name, values[i]!));
-    return { now, floor, values };
+    return { now, floor, born, values };
   }
 
   #remember(name: string, value: string): void {
@@ -138,13 +146,17 @@ export class RedisLeaseStore implements LeaseStore {
     return rows;
   }
 
-  /** `from` is an HSCAN cursor (Redis hashes have no key order): a pass may visit a record twice, never miss one. */
-  async sweep(idle: (stored: unknown, name: string) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }> {
+  /**
+   * `from` is an HSCAN cursor (Redis hashes have no key order): a pass may visit a record twice, never miss
+   * one. The records are judged on Redis time read in the same step as the scan, never this process's clock.
+   */
+  async sweep(idle: (stored: unknown, name: string, now?: number) => number | undefined, from: string | undefined, limit: number): Promise<{ next: string | undefined; removed: number }> {
     const what = 'sweep idle lease records';
-    const [cursor, flat] = await this.commands.send<[string, string[]]>(['HSCAN', this.keys.records, from ?? '0', 'COUNT', String(limit)], what);
+    const [seconds, micros, cursor, ...flat] = await this.commands.run<string[]>(SCAN, [this.keys.records], [from ?? '0', String(limit)], what);
+    const now = redisMs(seconds!, micros!);
     const args: string[] = [];
     for (let i = 0; i < flat.length; i += 2) {
-      const generation = idle(parseRecord(flat[i + 1]!), flat[i]!);
+      const generation = idle(parseRecord(flat[i + 1]!), flat[i]!, now);
       if (generation !== undefined) args.push(flat[i]!, flat[i + 1]!, String(generation));
     }
     const removed = args.length === 0 ? 0 : await this.commands.run<number>(SWEEP, [this.keys.records, this.keys.active, this.keys.floor], args, what);
