@@ -79,7 +79,7 @@ test('an attempt in flight at pagehide never grants under a token the other tabs
   await c!.evaluate(() => window.harness.release('warm-up'));
   // The test learns that c heard it as c's manager does: from the lease channel.
   await c!.evaluate(() => {
-    const channel = new BroadcastChannel('crosslock:lease:v2:crosslock');
+    const channel = new BroadcastChannel('crosslock:lease:v3:crosslock');
     (window as { toldDead?: Promise<void> }).toldDead = new Promise((resolve) => (channel.onmessage = (e) => e.data?.t === 'dead' && resolve()));
   });
   // The moment a's waiting request starts its first transaction, the page is hidden (into the back/forward

@@ -94,7 +94,7 @@ test('a corrupted lease record does not crash a waiter: it takes the lock', asyn
         const request = indexedDB.open('crosslock');
         request.onsuccess = () => {
           const tx = request.result.transaction('leases', 'readwrite');
-          tx.objectStore('leases').put({ v: 1, holders: 'garbage', expires: 1e300 }, 'e2e.round');
+          tx.objectStore('leases').put({ v: 1, holders: 'garbage', expires: 1e300 }, 'e2e+round');
           tx.oncomplete = () => (request.result.close(), resolve());
           tx.onerror = () => reject(tx.error);
         };

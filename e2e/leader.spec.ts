@@ -156,7 +156,7 @@ for (const backend of ['web-locks', 'indexeddb'] as const) {
         ({ n }) =>
           new Promise<number>((resolve) => {
             let seen = 0;
-            const channel = new BroadcastChannel('crosslock:leader:v1:e2e:wallet');
+            const channel = new BroadcastChannel('crosslock:leader:v1:e2e:leader+wallet');
             channel.onmessage = (e) => {
               if ((e.data as { t?: string })?.t === 'beat' && ++seen === n) {
                 channel.close();

@@ -20,7 +20,7 @@ import { WebLockManager } from './web-locks/manager.js';
 export type PlatformBackendName = Exclude<BackendName, 'redis'>;
 
 export interface PlatformDefaultOptions {
-  /** Namespace for every name: `<prefix>.<name>`, e.g. a wallet fingerprint. Default: none. */
+  /** Namespace for every name (full names `<prefix>+<name>`), e.g. a wallet fingerprint. Default: none. */
   prefix?: string;
   /** `'auto'` (default) detects; a backend name forces that backend (or throws `UnsupportedError`). */
   backend?: PlatformBackendName | 'auto';

@@ -19,11 +19,11 @@ async function fill(count: number): Promise<void> {
   await (await seeding.lock('seed', { timeout: 0 })).release();
   await seeding.close();
   const db = await request(indexedDB.open(DATABASE));
-  const template: unknown = await request(db.transaction('leases').objectStore('leases').get('seed'));
+  const template: unknown = await request(db.transaction('leases').objectStore('leases').get('+seed'));
   const BATCH = 10_000;
   for (let from = 0; from < count; from += BATCH) {
     const tx = db.transaction('leases', 'readwrite');
-    for (let i = from; i < Math.min(count, from + BATCH); i++) tx.objectStore('leases').put(template, `round.${i}`);
+    for (let i = from; i < Math.min(count, from + BATCH); i++) tx.objectStore('leases').put(template, `+round.${i}`);
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);

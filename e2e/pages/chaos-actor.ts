@@ -203,7 +203,7 @@ export class Actor {
     const onLost = (): void => void this.#lost.push((signal.reason as { kind?: string })?.kind ?? 'unknown');
     if (signal.aborted) onLost();
     else signal.addEventListener('abort', onLost, { once: true });
-    const stored = await storedGeneration(`${LOCK_PREFIX}.${guard.name}`);
+    const stored = await storedGeneration(`${LOCK_PREFIX}+${guard.name}`); // its full name (core/names.ts)
     const { name: lockName, generation, mode } = guard;
     await logGrant({ lockName, generation: generation!, owner: this.manager.clientId, mode, actor: this.tag, seq, stored });
   }

@@ -125,7 +125,7 @@ const leaderTab = {
   leads: (): Promise<number> => (election?.isLeader && last ? Promise.resolve(last.term) : new Promise((resolve) => leading.push(resolve))),
   setHidden,
   /** How many requests wait for the election's lock (from this tab's manager). */
-  waiting: async () => (await isReady, (await manager!.query()).pending.filter((l) => l.name === 'wallet').length),
+  waiting: async () => (await isReady, (await manager!.query()).pending.filter((l) => l.name === election!.lockName).length),
   /** The last leadership's term, whether its signal is aborted, and with what. */
   lastLeadership: () =>
     last

@@ -1,7 +1,8 @@
 /**
  * The IndexedDB backup target (the default in browsers): the latest backup and an archive of earlier
  * ones, in crosslock's database next to the lock records (namespace `backup:<walletId>` of the fenced
- * store), so one transaction can check the writer's fence and swap.
+ * store, which no `FencedStore` reaches: their namespaces follow the name rule, which has no `:`), so one
+ * transaction can check the writer's fence and swap.
  *
  * What a swap guarantees: ONE readwrite transaction with `durability: 'strict'` (the browser reports it
  * complete only once it is on disk) checks that the writer's guard still holds its lock (the fence:

@@ -18,6 +18,7 @@
 import { InvalidOptionError } from '../core/errors.js';
 import { checkObject, must } from '../core/options.js';
 import { LeaderElection } from '../leader/election.js';
+import { KIND, type LeaderElectionOptions } from '../leader/options.js';
 import type { LockManager } from '../core/types.js';
 import type { Leadership } from '../leader/leadership.js';
 import { BackupFormatError, BackupRefusedError } from './errors.js';
@@ -29,7 +30,11 @@ export const DEFAULT_KEEP = 10;
 export interface BackupSwapperOptions<S> {
   /** Only this election's leader writes; its leadership's guard fences every swap. */
   election?: LeaderElection;
-  /** Instead of `election`: the swapper runs its own (`backup.<walletId>`) on this manager, and campaigns. */
+  /**
+   * Instead of `election`: the swapper runs its own on this manager, and campaigns. Its lock is
+   * `backup+<walletId>`, crosslock's own (no app lock or election meets it), so the wallet id must then be a
+   * lock name that fits: at most 192 bytes minus the prefix's length (`InvalidLockNameError` otherwise).
+   */
   manager?: LockManager;
   /** Whose backup: written in every header, checked on every read. */
   walletId: string;
@@ -100,7 +105,7 @@ export class BackupSwapper<S> extends EventTarget {
     must('keep', o.keep, Number.isSafeInteger(o.keep) && o.keep! >= 0, 'a whole number >= 0');
     this.walletId = o.walletId;
     this.keep = o.keep ?? DEFAULT_KEEP;
-    this.#own = o.manager ? new LeaderElection(o.manager, `backup.${o.walletId}`) : undefined;
+    this.#own = o.manager ? new LeaderElection(o.manager, o.walletId, { [KIND]: 'backup' } as LeaderElectionOptions) : undefined;
     this.#o = { ...o, election: o.election ?? this.#own! };
     this.#target = o.target ?? new IndexedDbBackupTarget(o.walletId, o.database);
     // Leading: write the newest state at once (duty moves with leadership, no gap).

@@ -120,7 +120,7 @@ export class StorageError extends Error {
 }
 
 /** What a `LockWarning` reports. */
-export type LockWarningKind = 'release-failed' | 'record-repaired';
+export type LockWarningKind = 'release-failed' | 'record-repaired' | 'message-dropped';
 
 /**
  * Something went wrong that must not be silent but must not fail the call either, dispatched as a
@@ -130,6 +130,8 @@ export type LockWarningKind = 'release-failed' | 'record-repaired';
  *   `fn` returned (or rethrows what it threw): a wallet that broadcast a transaction must not be told
  *   it failed. A lease then lapses on its own; `cause` has the error.
  * - `'record-repaired'`: a broken lock record of a known version was replaced by a free one.
+ * - `'message-dropped'`: a message on the lease bus (BroadcastChannel, Redis pub/sub) was not valid and
+ *   was ignored: a buggy or hostile publisher on the channel. Nothing changed hands because of it.
  */
 export class LockWarning extends Error {
   override readonly name = 'LockWarning';

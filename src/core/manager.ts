@@ -1,12 +1,12 @@
 /**
  * The part of every `LockManager` that does not depend on the backend: input checks (so every backend
- * rejects the same input with the same error), prefixes, the timeout/abort/close plumbing of a wait,
- * `withLock`, and closing. A backend only answers "grant this request" and "what is held".
+ * rejects the same input with the same error), prefixes and full names (names.ts), the timeout/abort/close
+ * plumbing of a wait, `withLock`, and closing. A backend only answers "grant this request" and "what is held".
  */
 import { LockLostError, LockTimeoutError, LockWarning, ManagerClosedError, type LockLostKind, type LockWarningKind } from './errors.js';
 import { fences, sawGeneration, type AcquireRequest, type Grant } from './grant.js';
 import { Guard } from './guard.js';
-import { checkName, fullName, localName } from './names.js';
+import { checkPrefix, fullName, localName, RESERVED } from './names.js';
 import { LOCK_KEYS, must, parseLockOptions, parseTryLockOptions, type ParsedLockOptions } from './options.js';
 import { randomId } from './random.js';
 import type {
@@ -51,7 +51,7 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
 
   constructor(prefix: unknown) {
     super();
-    this.prefix = prefix === undefined ? undefined : checkName(prefix, 'a prefix');
+    this.prefix = prefix === undefined ? undefined : checkPrefix(prefix);
   }
 
   /** Reports a problem without failing a call: a `'warning'` event, and `console.warn` unless prevented. */
@@ -137,7 +137,8 @@ export abstract class BaseLockManager<O extends LockOptions = LockOptions> exten
 
   /** A `lock()`/`withLock()` call's full name and checked options; throws what every backend throws. */
   protected parse(name: string, options: O, call: string): [full: string, parsed: ParsedLockOptions] {
-    const full = fullName(this.prefix, name);
+    // A reserved name (crosslock's own locks: names.ts) only when the layers ask with RESERVED.
+    const full = fullName(this.prefix, name, (options as { [RESERVED]?: unknown } | undefined)?.[RESERVED] === true);
     const parsed = parseLockOptions(options, call, this.extraLockKeys, (this.#lockKeys ??= [...LOCK_KEYS, ...this.extraLockKeys]));
     this.checkExtra(parsed);
     this.#throwIfClosed();

@@ -5,6 +5,7 @@
  * such as `{ timout: 10 }` must not turn into "wait for ever").
  */
 import { InvalidOptionError, OptionRangeError, describe } from './errors.js';
+import { isName, rule } from './names.js';
 import { MAX_TIMER_DELAY } from './wait.js';
 import type { LockMode } from './types.js';
 
@@ -76,11 +77,25 @@ export const DEFAULT_DATABASE = 'crosslock';
 /** How long opening a database may stay blocked by another tab's old connection, ms, unless told otherwise. */
 export const DEFAULT_OPEN_TIMEOUT_MS = 5000;
 
-/** The `database` option: a non-empty string, default `DEFAULT_DATABASE`. */
+/**
+ * The `database` option: a non-empty string without `{` or `}`, default `DEFAULT_DATABASE`. One rule for
+ * every backend (platformDefault passes one `database` to each): Redis keys are `crosslock:{<database>}:...`,
+ * so a `}` would let one database's keys be another's (`x}:fenced:y`'s records are namespace `y}:records`
+ * of `x`) and either brace would move the cluster hash tag, which keeps a database's keys in one slot.
+ */
 export function databaseOption(value: unknown): string {
   if (value === undefined) return DEFAULT_DATABASE;
-  if (typeof value !== 'string' || value === '') throw new InvalidOptionError('database', `must be a non-empty string, got ${describe(value)}`);
+  if (typeof value !== 'string' || value === '' || /[{}]/.test(value)) throw new InvalidOptionError('database', `must be a non-empty string without { or }, got ${describe(value)}`);
   return value;
+}
+
+/**
+ * A fenced store's `namespace`: a name of the rule (core/names.ts), so it can become a key or a file name
+ * anywhere, and never is one of crosslock's own (a backup's records are namespace `backup:<walletId>`).
+ */
+export function namespaceOption(value: unknown): string {
+  if (isName(value)) return value;
+  throw new InvalidOptionError('namespace', `must be ${rule()}, got ${describe(value)}`);
 }
 
 /**

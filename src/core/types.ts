@@ -79,7 +79,10 @@ export interface LockGuard extends AsyncDisposable {
 
 /** One lock in a `query()` snapshot. */
 export interface LockInfo {
-  /** The name without this manager's prefix (names outside the prefix are not reported). */
+  /**
+   * The name without this manager's prefix (names outside the prefix are not reported; a manager without
+   * one sees unprefixed names only). Crosslock's own locks show as `<kind>+<name>`, e.g. `leader+sync`.
+   */
   readonly name: string;
   readonly mode: LockMode;
   /** Which manager (or browser context) holds or waits, when the backend knows. */
@@ -100,7 +103,7 @@ export interface LockWarningEvent extends Event {
 export interface LockManager extends EventTarget {
   readonly backend: BackendName;
   readonly scope: LockScope;
-  /** The namespace every name of this manager lives in (`<prefix>.<name>`), if any. */
+  /** The namespace every name of this manager lives in (full names `<prefix>+<name>`; none: `+<name>`), if any. */
   readonly prefix: string | undefined;
   /** This manager's identity in `query()` results; random, never reused. */
   readonly clientId: string;

@@ -9,7 +9,7 @@
  */
 import { normalise } from '../lease/record.js';
 
-const NONE: ReadonlySet<string> = new Set();
+const NONE: ReadonlyMap<string, string> = new Map();
 
 export function staleness(stored: unknown, now: number, generation: number, token: string | undefined): { reason: string; current?: number } | undefined {
   if (stored === undefined) return { reason: 'the lock has no record (it was never taken here, or the record was removed)' };

@@ -18,7 +18,7 @@
  * would not be exclusive, and shared grants do not move the generation.
  */
 import { InvalidOptionError, StaleLockError, describe } from '../core/errors.js';
-import { checkObject, databaseOption, DEFAULT_OPEN_TIMEOUT_MS, msOption } from '../core/options.js';
+import { checkObject, databaseOption, DEFAULT_OPEN_TIMEOUT_MS, msOption, namespaceOption } from '../core/options.js';
 import type { LockGuard } from '../core/types.js';
 import { Connection, FENCED_STORE, STORE } from '../stores/indexeddb/connection.js';
 import { within } from '../stores/indexeddb/within.js';
@@ -26,7 +26,10 @@ import { fencedGuard } from './guard.js';
 import { staleness } from './stale.js';
 
 export interface FencedStoreOptions {
-  /** Keeps this store's keys apart from other stores in the same database, e.g. `'wallet'`. Required. */
+  /**
+   * Keeps this store's keys apart from other stores in the same database, e.g. `'wallet'`. Required; a
+   * name of the lock name rule (1 to 200 of `A-Z a-z 0-9 . _ -`, starting and ending with a letter or digit).
+   */
   namespace: string;
   /** The database of the lock manager whose guards fence the writes. Default `'crosslock'`. */
   database?: string;
@@ -41,10 +44,7 @@ export class FencedStore<T = unknown> {
 
   constructor(options: FencedStoreOptions) {
     const o = checkObject(options, ['namespace', 'database', 'openTimeoutMs'], 'new FencedStore()');
-    if (typeof o.namespace !== 'string' || o.namespace.length === 0) {
-      throw new InvalidOptionError('namespace', `must be a non-empty string, got ${describe(o.namespace)}`);
-    }
-    this.namespace = o.namespace;
+    this.namespace = namespaceOption(o.namespace);
     this.database = databaseOption(o.database);
     this.#db = new Connection(this.database, msOption('openTimeoutMs', o.openTimeoutMs, DEFAULT_OPEN_TIMEOUT_MS, undefined, true));
   }

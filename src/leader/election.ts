@@ -1,5 +1,7 @@
 /**
- * `LeaderElection`: one leader per lock name, over any `LockManager`.
+ * `LeaderElection`: one leader per election name, over any crosslock `LockManager`. Its lock, `lockName`,
+ * is `leader+<name>` (crosslock's own namespace, core/names.ts: an app's lock `<name>` never meets it; the
+ * layers' elections are `service+`/`backup+`), the name checked against its full length when made.
  *
  * Leadership IS holding the election's lock (exclusive, checked, waited for without a timeout), so
  * there are never two leaders by the lock's own guarantee, and the term is the lock's generation: it
@@ -29,6 +31,7 @@
  */
 import { clusterChannels } from '../core/channel.js';
 import { LockLostError, ManagerClosedError } from '../core/errors.js';
+import { reservedOptions } from '../core/names.js';
 import type { LockGuard, LockManager } from '../core/types.js';
 import { Ticker } from '../stores/indexeddb/ticker.js';
 import { announcementBus, type AnnouncementBus } from './bus.js';
@@ -60,6 +63,8 @@ export interface LeaderElection {
 export class LeaderElection extends EventTarget {
   // Set by parseElectionOptions() in the constructor.
   declare readonly name: string;
+  /** The election's lock as `query()` lists it: `leader+<name>` (see the module comment). */
+  declare readonly lockName: string;
   declare readonly heartbeatMs: number;
   declare readonly staleAfterMs: number;
   declare readonly preferVisible: boolean;
@@ -84,10 +89,10 @@ export class LeaderElection extends EventTarget {
   constructor(manager: LockManager, name: string, options: LeaderElectionOptions = {}) {
     super();
     if (typeof manager?.lock !== 'function' || typeof manager.query !== 'function') throw new TypeError('LeaderElection needs a crosslock LockManager');
-    parseElectionOptions(this, name, options);
+    parseElectionOptions(this, manager.prefix, name, options);
     this.#manager = manager;
     // Restored from the back/forward cache: ask who leads (the view may be long out of date), and say so if it is us.
-    this.#bus = announcementBus(manager.scope, `${manager.prefix ?? ''}:${this.name}`, this.#receive, () => (this.#bus.post({ v, t: 'ask' }), this.#beat()), clusterChannels(manager));
+    this.#bus = announcementBus(manager.scope, `${manager.prefix ?? ''}:${this.lockName}`, this.#receive, () => (this.#bus.post({ v, t: 'ask' }), this.#beat()), clusterChannels(manager));
     this.#bus.post({ v, t: 'ask' });
     this.#ticker = new Ticker(this.heartbeatMs);
     this.#ticker.subscribe(this.#onTick);
@@ -129,11 +134,11 @@ export class LeaderElection extends EventTarget {
       let stole = false;
       try {
         const signals = [this.#closer.signal, wait.signal, ...(signal ? [signal] : [])];
-        guard = await this.#manager.lock(this.name, { timeout: Infinity, signal: AbortSignal.any(signals) });
+        guard = await this.#manager.lock(this.lockName, reservedOptions({ timeout: Infinity, signal: AbortSignal.any(signals) }));
       } catch (error) {
         if (!wait.signal.aborted || signal?.aborted || this.#closer.signal.aborted) throw this.#closer.signal.aborted ? this.#closer.signal.reason : error;
         // Our own tick decided to take over (steal.ts): steal instead of waiting.
-        guard = await this.#manager.lock(this.name, { timeout: 0, steal: true } as { timeout: number }).catch(() => null);
+        guard = await this.#manager.lock(this.lockName, reservedOptions({ timeout: 0, steal: true } as { timeout: number })).catch(() => null);
         stole = !!guard;
       } finally {
         this.#waiting = undefined;
@@ -273,7 +278,7 @@ export class LeaderElection extends EventTarget {
     this.#checking = true;
     try {
       const { held, pending } = await this.#manager.query();
-      const holder = held.find((l) => l.name === this.name);
+      const holder = held.find((l) => l.name === this.lockName);
       this.#see(checked(this.#view, !holder));
       const holderId = holder ? (holder.clientId ?? '?') : undefined;
       if (holderId !== undefined && this.#holder !== undefined && holderId !== this.#holder) {
@@ -281,7 +286,7 @@ export class LeaderElection extends EventTarget {
         this.#view = { ...this.#view, beatAt: now() };
       }
       this.#holder = holderId;
-      const first = pending.find((l) => l.name === this.name)?.clientId === this.#manager.clientId;
+      const first = pending.find((l) => l.name === this.lockName)?.clientId === this.#manager.clientId;
       const canSteal = this.#manager.backend === 'web-locks' && holder !== undefined && this.#waiting;
       if (!canSteal) return;
       const wait = takeOverIn({ now: now(), beatAt: this.#view.beatAt, healthySince: this.#healthySince, first, stoleAt: this.#stoleAt, steals: this.#steals, staleAfterMs: this.staleAfterMs });

@@ -1,5 +1,5 @@
 /** What `new LeaderElection()` takes (checked), and the event it dispatches (election.ts). */
-import { checkName } from '../core/names.js';
+import { checkDerived, reserved, type ReservedKind } from '../core/names.js';
 import { checkObject, msOption, must } from '../core/options.js';
 import type { LeaderInfo } from './view.js';
 
@@ -26,16 +26,34 @@ export class LeaderChangeEvent extends Event {
   }
 }
 
-/** The election's input, checked (a typed error for each bad option), set on `election` (its constructor's `this`). */
+/** Whose election it is: an app's (`leader`), or crosslock's own (a service's hosts, a backup's writers). */
+export type ElectionKind = Extract<ReservedKind, 'leader' | 'service' | 'backup'>;
+
+/**
+ * The option by which crosslock's layers make their own elections, whose locks are `<kind>+<name>`
+ * (core/names.ts). Symbol-keyed, so option checks pass it by and `LeaderElectionOptions` does not show it.
+ */
+export const KIND: unique symbol = Symbol.for('crosslock.electionKind') as never;
+
+/** What an election's name is called in errors, by kind. */
+const WHAT: Record<ElectionKind, string> = { leader: 'an election name', service: 'a service name', backup: 'a walletId (with `manager`)' };
+
+/**
+ * The election's input, checked (a typed error for each bad option), set on `election` (its constructor's
+ * `this`). The name is checked against the full name of the election's lock under `prefix`.
+ */
 export function parseElectionOptions(
-  election: { name: string; preferVisible: boolean; staleAfterMs: number; heartbeatMs: number },
+  election: { name: string; lockName: string; preferVisible: boolean; staleAfterMs: number; heartbeatMs: number },
+  prefix: string | undefined,
   name: string,
   options: LeaderElectionOptions,
 ): void {
   const o = checkObject(options, ['heartbeatMs', 'staleAfterMs', 'preferVisible'], 'new LeaderElection()');
   must('preferVisible', o.preferVisible, o.preferVisible === undefined || typeof o.preferVisible === 'boolean', 'a boolean');
   election.preferVisible = o.preferVisible === true;
-  election.name = checkName(name);
+  const kind = (options as { [KIND]?: ElectionKind })[KIND] ?? 'leader';
+  election.name = checkDerived(prefix, kind, name, WHAT[kind]);
+  election.lockName = reserved(kind, election.name);
   const staleAfterMs = (election.staleAfterMs = msOption('staleAfterMs', o.staleAfterMs, DEFAULT_STALE_AFTER_MS));
   election.heartbeatMs = msOption('heartbeatMs', o.heartbeatMs, Math.min(DEFAULT_HEARTBEAT_MS, staleAfterMs / 4), staleAfterMs / 4);
 }

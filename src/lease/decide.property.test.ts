@@ -39,6 +39,23 @@ const records = fc.record({
 const storedValues = fc.oneof(records, fc.constant(undefined), fc.anything());
 
 describe('decide: properties', () => {
+  it('inside the window after a loss of records, nothing is granted that was not held already (steals aside)', () => {
+    fc.assert(
+      fc.property(storedValues, intents, modes, leases, fc.integer({ min: 1, max: MAX_LEASE_MS }), (stored, intent, mode, lease, left) => {
+        let d: ReturnType<typeof decide>;
+        try {
+          d = decide(stored, { now: NOW, lease, owner: 'me', token: 'mine', mode, intent, quietUntil: NOW + left });
+        } catch {
+          return; // a newer version's record: refused (the property above)
+        }
+        const before = new Set(((stored as Partial<LeaseRecord> | undefined)?.holders ?? []).map((e) => (e as Entry | undefined)?.token));
+        expect(d.promoted).toEqual([]);
+        for (const e of d.record.holders) expect(before.has(e.token)).toBe(true);
+        if (d.verdict === 'refuse') expect(d.retryAt).toBe(NOW + left);
+      }),
+    );
+  });
+
   it('one decision on any stored value keeps the record invariants', () => {
     fc.assert(
       fc.property(storedValues, intents, modes, leases, fc.integer({ min: 0, max: 1e9 }), (stored, intent, mode, lease, floor) => {

@@ -42,7 +42,7 @@ const QUEUES: Record<string, Entry[]> = {
 const LAST = [null, ME, 'other'];
 const INTENTS: Intent[] = ['acquire', 'wait', 'renew', 'release'];
 const MODES: LockMode[] = ['exclusive', 'shared'];
-const dead = new Set(['dead-1']);
+const dead = new Map([['dead-1', 'other']]);
 
 function input(intent: Intent, mode: LockMode): DecideInput {
   return { now: NOW, lease: LEASE, owner: ME, token: TOKEN, mode, intent, dead };
@@ -52,7 +52,7 @@ function record(holders: Entry[], queue: Entry[], lastOwner: string | null): Lea
   return { v: 2, generation: 42, lastOwner, used: NOW - 5_000, holders, queue };
 }
 
-const liveOnly = (list: readonly Entry[]) => list.filter((e) => e.expires > NOW && !dead.has(e.token));
+const liveOnly = (list: readonly Entry[]) => list.filter((e) => e.expires > NOW && dead.get(e.token) !== e.owner);
 
 describe('decide: every combination keeps the invariants', () => {
   const cases = Object.entries(HOLDERS).flatMap(([h, holders]) =>
@@ -75,7 +75,7 @@ describe('decide: every combination keeps the invariants', () => {
       // Expired and dead entries never survive; no entry lasts longer than its OWN lease from now, and
       // a live entry on a longer lease than the asker's keeps its expiry (mixed settings are safe).
       for (const e of [...after.holders, ...after.queue]) {
-        expect(e.expires > NOW && e.expires <= NOW + e.lease && !dead.has(e.token), label).toBe(true);
+        expect(e.expires > NOW && e.expires <= NOW + e.lease && dead.get(e.token) !== e.owner, label).toBe(true);
       }
       for (const e of liveOnly([...c.holders, ...c.queue])) {
         const kept = [...after.holders, ...after.queue].find((a) => a.token === e.token && a.token !== TOKEN);

@@ -38,7 +38,7 @@
  * it from live holders by design, and theirs are told at their next renewal).
  */
 import type { LockMode } from '../core/types.js';
-import { normalise, RECORD_VERSION, type Entry, type LeaseRecord } from './record.js';
+import { normalise, RECORD_VERSION, type Dead, type Entry, type LeaseRecord } from './record.js';
 
 export type Intent = 'acquire' | 'wait' | 'renew' | 'release' | 'steal';
 
@@ -50,8 +50,8 @@ export interface DecideInput {
   readonly token: string;
   readonly mode: LockMode;
   readonly intent: Intent;
-  /** Tokens known to be gone (their tab said so while unloading). */
-  readonly dead?: ReadonlySet<string>;
+  /** Grants known to be gone (their tab said so while unloading): token → that tab's owner id. */
+  readonly dead?: Dead;
   /** The store's generation high-water mark (swept records): a new record starts above it. */
   readonly floor?: number;
   /**
@@ -84,7 +84,7 @@ export interface Decision {
   readonly stolen: readonly Entry[];
 }
 
-const NO_DEAD: ReadonlySet<string> = new Set();
+const NO_DEAD: Dead = new Map();
 
 /** The record after granting `granted` (entries already carrying their new expiry) at `now`. */
 function granting(record: LeaseRecord, granted: readonly Entry[], now: number, rest: Pick<LeaseRecord, 'holders' | 'queue'>): { next: LeaseRecord; generationUp: boolean } {

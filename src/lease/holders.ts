@@ -131,6 +131,28 @@ export class Holders {
       .finally(() => (this.#renewing = false));
   }
 
+  /**
+   * A message said these grants were taken (a steal elsewhere): renew them now, and tell each holder it
+   * lost (`kind`) only if the store no longer holds its lease. A message never revokes on its own
+   * (messages.ts); a failure to ask leaves them to their next renewal.
+   */
+  verify(held: readonly Held[], kind: LockLostKind, detail: string): void {
+    if (held.length === 0) return;
+    const wall = this.hooks.clock.now();
+    const mono = this.hooks.clock.mono();
+    this.hooks.renew(held).then(
+      (decisions) =>
+        decisions.forEach((d, i) => {
+          const one = held[i]!;
+          if (d.verdict !== 'extend') return this.lose(one, kind, detail);
+          const stored = expiryOf(d.record, one.token);
+          one.deadline = Math.max(one.deadline, this.hooks.ownTime && stored !== undefined ? stored : wall + this.hooks.leaseMs);
+          one.monoDeadline = Math.max(one.monoDeadline, mono + this.hooks.leaseMs);
+        }),
+      () => {},
+    );
+  }
+
   #check(held: Held): void {
     const wall = this.hooks.clock.now();
     const mono = this.hooks.clock.mono();

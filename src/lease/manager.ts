@@ -13,6 +13,14 @@
  *   checks on tick, resume, signal read and hand-out; any refused or failed renewal aborts the signal).
  * - INVARIANT: generations never repeat for a name: they only go up while a record lives, a new or
  *   repaired record starts above the store's high-water mark, and sweeping raises that mark.
+ * - INVARIANT: a message never grants or revokes (messages.ts): a handoff from another manager makes its
+ *   waiter ask the store, a steal elsewhere makes the named holders renew, a `dead` notice counts only for
+ *   entries of its sender's own owner and only where a page lifecycle exists; malformed messages are
+ *   dropped with a `LockWarning`. This manager's own store decisions (its releases, its steals) are acted
+ *   on at once.
+ * - INVARIANT: after a store lost its records (a Redis restarted empty), nothing is granted until every
+ *   lease from before can have ended (decide.ts `quietUntil`, the store's `born`); a store that knows when
+ *   its records vanish (a deleted IndexedDB database) tells this manager, which tells every holder at once.
  * - waiting requests queue locally per name, each with a place in the stored queue from the start
  *   (refreshed like a lease), all asked for in one update per round (waiting.ts); a round runs when
  *   woken by a message (release, or a holder gone), when a blocking entry expires, and at least every
@@ -42,7 +50,8 @@ import type { LockInfo, LockMode, LockSnapshot } from '../core/types.js';
 import { nothing, type LeaseEnvironment, type LeaseLockOptions } from './env.js';
 import { decide, type Decision, type Intent } from './decide.js';
 import { Holders, type Held } from './holders.js';
-import { PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
+import { parseMessage, PROTOCOL_VERSION, type LeaseMessage } from './messages.js';
+import { DeadTokens } from './dead.js';
 import { expiryOf, normalise } from './record.js';
 import { Releases } from './releases.js';
 import { answered, TRY_ANSWER_MS, type LeaseSettings } from './settings.js';
@@ -61,10 +70,8 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
   readonly #waiting: Waiting;
   readonly #holders: Holders;
   readonly #releases: Releases;
-  /** Tokens other managers said are gone, until their entries would have expired anyway. */
-  readonly #dead = new Map<string, number>();
-  /** Tokens a steal took the lock from, until their lease would have ended (a late handoff to them is void). */
-  readonly #stolen = new Map<string, number>();
+  /** Grants their own owners said are gone (dead.ts). */
+  readonly #dead = new DeadTokens();
   /** The failure of an update that came after its call had answered (see `acquire`). */
   #lateFailure: unknown;
   #unsubscribe: Array<() => void> | undefined;
@@ -84,7 +91,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
       ordered: env.store.ordered,
       announce: (message) => {
         if (!env.store.announces) env.bus?.post(message);
-        this.#receive(message);
+        this.#receive(message, true);
       },
     });
     this.#holders = new Holders({
@@ -152,7 +159,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     const decision = await this.#run(name, token, 'exclusive', 'steal');
     const message: LeaseMessage = { v: PROTOCOL_VERSION, t: 'stolen', name, tokens: decision.stolen.map((e) => e.token) };
     this.#env.bus?.post(message);
-    this.#receive(message);
+    this.#receive(message, true);
     return this.#holders.grant(name, 'exclusive', token, start, decision.record.generation, lost, { expires: expiryOf(decision.record, token) });
   }
 
@@ -167,7 +174,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     await this.#releases.settled();
     const rows = await this.#env.store.active();
     const now = this.#env.clock.now();
-    const dead = unexpired(this.#dead, this.#env.clock.now());
+    const dead = this.#dead.at(this.#env.clock.now());
     const held: LockInfo[] = [];
     const pending: LockInfo[] = [];
     const stored = new Set<string>();
@@ -212,7 +219,7 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     // Places given up earlier in this task are released first (releases.ts): on an ordered store, before this update.
     this.#releases.flush();
     const { clock, store } = this.#env;
-    const dead = unexpired(this.#dead, this.#env.clock.now());
+    const dead = this.#dead.at(this.#env.clock.now());
     const base = { lease: this.settings.leaseMs, owner: this.clientId, dead };
     const longest = this.#env.maxLeaseMs ?? this.settings.leaseMs;
     const decisions = await store.update(
@@ -231,22 +238,37 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     return decisions;
   }
 
-  #receive = (message: LeaseMessage): void => {
-    const until = this.#env.clock.now() + this.settings.leaseMs;
+  /**
+   * A message from the bus (`trusted`: false; checked here, and it may only hasten what the store allows,
+   * messages.ts) or this manager's own announcement of a store decision it made (`trusted`).
+   */
+  #receive = (value: unknown, trusted = false): void => {
+    const message = trusted ? (value as LeaseMessage) : parseMessage(value);
+    if (typeof message === 'string') {
+      const named = (value as { name?: unknown }).name;
+      this.warn('message-dropped', typeof named === 'string' ? named.slice(0, 200) : '', `a malformed message on the lease bus was dropped: ${message}`);
+      return;
+    }
     if (message.t === 'released') {
-      // A handoff to a grant a steal already took (its message came first: two senders are not ordered)
-      // is void; that waiter asks again.
-      const stolen = unexpired(this.#stolen, this.#env.clock.now());
-      for (const handoff of message.granted) if (!stolen.has(handoff.token)) this.#waiting.handedOver(message.name, handoff, message.generation);
-      if ((message.granted.length === 0 && !message.queued) || message.granted.some((h) => stolen.has(h.token))) this.#waiting.wake(message.name);
+      // Our own release's handoff is the store's answer: granted at once. Anyone else's is a hint: the
+      // requests it names ask the store now, and hold only if the record says so.
+      const tokens = message.granted.map((h) => h.token);
+      if (trusted) for (const handoff of message.granted) this.#waiting.handedOver(message.name, handoff, message.generation);
+      else this.#waiting.confirm(message.name, tokens);
+      if (message.granted.length === 0 && !message.queued) this.#waiting.wake(message.name);
       return;
     }
     if (message.t === 'stolen') {
-      for (const token of message.tokens) this.#stolen.set(token, until);
-      for (const held of this.#holders.all()) if (message.tokens.includes(held.token)) this.#holders.lose(held, 'stolen', 'by a steal');
+      const robbed = this.#holders.all().filter((held) => message.tokens.includes(held.token));
+      // Our own steal took them (the store said so); another's is checked by renewing them now.
+      if (trusted) for (const held of robbed) this.#holders.lose(held, 'stolen', 'by a steal');
+      else this.#holders.verify(robbed, 'stolen', 'by a steal');
       return;
     }
-    for (const token of message.tokens) this.#dead.set(token, until);
+    // Only tabs unload: where there is no page lifecycle (Node), nobody sends this, and it is not obeyed.
+    if (!this.#env.lifecycle) return;
+    const until = this.#env.clock.now() + this.settings.leaseMs;
+    this.#dead.add(message.owner, message.tokens, until);
     for (const name of message.names) this.#waiting.wake(name);
   };
 
@@ -288,8 +310,8 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     if (tokens.length > 0) {
       // Our own stale places too: a waiter resumed from the back/forward cache must not queue behind them.
       const until = this.#env.clock.now() + this.settings.leaseMs;
-      for (const token of tokens) this.#dead.set(token, until);
-      this.#env.bus?.post({ v: PROTOCOL_VERSION, t: 'dead', tokens, names: [...held.map((h) => h.name), ...waiting.map(([name]) => name), ...releasing.map(([, name]) => name)] });
+      this.#dead.add(this.clientId, tokens, until);
+      this.#env.bus?.post({ v: PROTOCOL_VERSION, t: 'dead', owner: this.clientId, tokens, names: [...held.map((h) => h.name), ...waiting.map(([name]) => name), ...releasing.map(([, name]) => name)] });
       const detail = 'the page was hidden (pagehide) and gave its locks up';
       for (const h of held) {
         if (cached) this.#holders.lose(h, 'pagehide', detail);
@@ -328,10 +350,4 @@ export abstract class LeaseLockManager extends BaseLockManager<LeaseLockOptions>
     // The records vanished (a deleted database, cleared site data): no lease of ours is in the store any more.
     if (store.onLost) this.#unsubscribe.push(store.onLost((why) => this.#holders.all().forEach((h) => this.#holders.lose(h, 'expired', `its lease record is gone: ${why}`))));
   }
-}
-
-/** The tokens of `until` (token → when it stops counting) that still count at `now`; the others are forgotten. */
-function unexpired(until: Map<string, number>, now: number): ReadonlySet<string> {
-  for (const [token, end] of until) if (end <= now) until.delete(token);
-  return new Set(until.keys());
 }

@@ -57,6 +57,12 @@ export interface LeaseRecord {
   readonly queue: readonly Entry[];
 }
 
+/**
+ * Grants known to be gone before their lease ends (their tab said so while unloading): token → the owner
+ * that said it. An entry counts as gone only if its OWN owner said so (lease/messages.ts `dead`).
+ */
+export type Dead = ReadonlyMap<string, string>;
+
 /** What normalising a stored value found. */
 export interface Normalised {
   readonly record: LeaseRecord;
@@ -86,10 +92,10 @@ function entry(value: unknown, version: number, now: number): Entry | undefined 
 
 /**
  * Makes a stored value safe to decide on (see the invariants above): prunes expired entries and those
- * whose token is known dead (released during unload), clamps impossible expiries, upgrades v1,
+ * whose token its own owner said is dead (released during unload), clamps impossible expiries, upgrades v1,
  * repairs broken records of known versions, and throws `StorageError('version')` on newer ones.
  */
-export function normalise(stored: unknown, now: number, dead: ReadonlySet<string>, floor = 0): Normalised {
+export function normalise(stored: unknown, now: number, dead: Dead, floor = 0): Normalised {
   if (stored === undefined) return { record: freshRecord(now, floor), changed: true, corrupt: false };
   const version = isObject(stored) ? stored.v : undefined;
   if (typeof version === 'number' && Number.isInteger(version) && version > RECORD_VERSION) {
@@ -122,7 +128,7 @@ export function normalise(stored: unknown, now: number, dead: ReadonlySet<string
   let changed = version !== RECORD_VERSION;
   const keep = (list: readonly Entry[]): Entry[] =>
     list.flatMap((e) => {
-      if (e.expires <= now || dead.has(e.token)) {
+      if (e.expires <= now || dead.get(e.token) === e.owner) {
         changed = true;
         return [];
       }

@@ -94,8 +94,11 @@ export interface LeaseStore {
 /** How managers sharing a store tell each other that something changed. */
 export interface LeaseBus {
   post(message: LeaseMessage): void;
-  /** Listens until the returned function is called. Messages of other protocol versions never arrive here. */
-  subscribe(listener: (message: LeaseMessage) => void): () => void;
+  /**
+   * Listens until the returned function is called. Messages of other protocol versions never arrive here;
+   * the others arrive UNCHECKED (anyone may post on the channel): the manager checks them (messages.ts).
+   */
+  subscribe(listener: (message: unknown) => void): () => void;
   close(): void;
 }
 

@@ -34,7 +34,7 @@ export const SWEEP_BATCH = 200;
 export function sweepable(stored: unknown, now: number, idleMs: number): number | undefined {
   let normalised: Normalised;
   try {
-    normalised = normalise(stored, now, new Set());
+    normalised = normalise(stored, now, new Map());
   } catch {
     return undefined;
   }

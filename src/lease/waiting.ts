@@ -137,8 +137,8 @@ export class Waiting {
   }
 
   /**
-   * A release handed the lock to the request `handoff.token` (direct handoff): it holds it from now
-   * until `handoff.expires` unless renewed. Unknown or finished tokens are ignored (a request that gave
+   * A release of THIS manager handed the lock to the request `handoff.token` (direct handoff; the decision
+   * is the store's, so it is not asked again): it holds it from now until `handoff.expires` unless renewed. Unknown or finished tokens are ignored (a request that gave
    * up meanwhile has a release on its way, which undoes the handoff; a token replaced at pagehide is
    * dead to every tab).
    */
@@ -150,6 +150,18 @@ export class Waiting {
     // No round for the others: they hold their places already, and a release promotes every request it
     // can (all the shared ones at the head), each told by its own handoff.
     entry.resolve(this.hooks.grant(name, entry, handoff, generation, { after: entry.attempt }));
+  }
+
+  /**
+   * A message from another manager said a release handed the lock to some of these tokens: it is a hint,
+   * never a grant (messages.ts). The name's waiters ask the store at once (a round in flight is followed by
+   * another at once), and a request holds only if the record says it does.
+   */
+  confirm(name: string, tokens: readonly string[]): void {
+    const queue = this.#queues.get(name);
+    if (!queue || !queue.entries.some((e) => tokens.includes(e.token))) return;
+    queue.again = true;
+    this.#wakers.get(name)?.(true);
   }
 
   /** A heartbeat: every sleeping loop asks again (refreshing its stored places); backoffs continue. */

@@ -15,7 +15,7 @@ import type { LockSnapshot } from '../core/types.js';
 import { MemoryLockSpace } from './space.js';
 
 export interface MemoryLockManagerOptions {
-  /** Namespace for every name of this manager: `<prefix>.<name>`, e.g. a wallet fingerprint. Default: none. */
+  /** Namespace for every name of this manager (full names `<prefix>+<name>`), e.g. a wallet fingerprint. Default: none. */
   prefix?: string;
   /** The lock table to use. Default: the realm's shared table (`MemoryLockSpace.realm()`). */
   space?: MemoryLockSpace;

@@ -1,7 +1,7 @@
 /**
  * Web Locks names onto lease names. A Web Locks name is any DOMString (the empty string, NUL, unpaired
- * surrogates, any length), compared code unit for code unit and never normalised; a lease name is 1 to
- * 200 of `A-Z a-z 0-9 . _ -` (core/names.ts). So:
+ * surrogates, any length), compared code unit for code unit and never normalised; a lease name is a lock
+ * name (`A-Z a-z 0-9 . _ -`, core/names.ts) under the polyfill's prefix `wl`, 200 bytes at most in all. So:
  *
  * - a name of at most SHORT code units is spelled out: `x` and four hex digits per UTF-16 code unit,
  *   which maps every DOMString to one lease name and back (no two names meet, nothing is lost);
@@ -13,7 +13,7 @@
 import { META_STORE, storageError, type Connection } from '../stores/indexeddb/connection.js';
 import { within } from '../stores/indexeddb/within.js';
 
-/** Code units spelled out in full: `wl.x` + 4 × 48 = 196 characters, under the 200 of a lease name. */
+/** Code units spelled out in full: full name `wl+x` + 4 × 48 = 196 characters (core/names.ts), under the 200 of a lock name. */
 const SHORT = 48;
 const TABLE = 'polyfill-name:';
 

@@ -18,12 +18,23 @@
  *
  * Names are any DOMString, kept exactly (names.ts). `clientId` in `query()` is one id per polyfill
  * instance (per page or worker, as the browser's).
+ *
+ * Callbacks run in REQUEST ORDER among the requests that can be granted at once, across names, as the
+ * spec's "process the lock request queue" grants them (three shared requests of `a`, an exclusive one of
+ * `a`, then one of `b`: `s1, s2, s3, b`; a request that must wait holds up no later one). The lease manager
+ * alone does not give that order (a name's third request, made while the first two are being decided,
+ * can be answered after a later request of another name). So each request takes its place when made,
+ * reaches the lease manager after every earlier one did (the lease-name lookups are chained: a long
+ * name's first lookup is a transaction, which later requests wait for), and its callback waits for the
+ * earlier ones that can still be granted (turns.ts: the rule, why it holds, and what it costs).
  */
 import { LockLostError } from '../core/errors.js';
 import type { LockGuard, LockMode } from '../core/types.js';
 import { IndexedDbLockManager } from '../stores/indexeddb/manager.js';
 import { Names } from './names.js';
-import { Connection } from '../stores/indexeddb/connection.js';
+import { Connection, STORE } from '../stores/indexeddb/connection.js';
+import { within } from '../stores/indexeddb/within.js';
+import { Turns } from './turns.js';
 
 export interface WebLocksPolyfillOptions {
   /**
@@ -78,11 +89,18 @@ function convertOptions(value: unknown): { ifAvailable: boolean; mode: LockMode;
 export class WebLocksPolyfill {
   readonly #manager: IndexedDbLockManager;
   readonly #names: Names;
+  readonly #turns: Turns;
+  /** The last lease-name lookup: each request's waits for it, so requests reach the manager in request order. */
+  #lookup: Promise<unknown> = Promise.resolve();
 
   constructor(options: WebLocksPolyfillOptions = {}) {
     const database = options.database ?? 'crosslock-web-locks';
     this.#manager = new IndexedDbLockManager({ database, prefix: PREFIX });
-    this.#names = new Names(new Connection(database, 5000));
+    const db = new Connection(database, 5000);
+    this.#names = new Names(db);
+    // The barrier of turns.ts: a readonly transaction of the lease store runs after every readwrite one created before it.
+    const read = (): Promise<number> => within(db, [STORE], 'readonly', (tx) => tx.objectStore(STORE).count(''));
+    this.#turns = new Turns(() => read().then(read));
   }
 
   /** Marks it as crosslock's polyfill, so crosslock's WebLockManager never mistakes it for the browser's locks. */
@@ -110,19 +128,24 @@ export class WebLocksPolyfill {
     if (signal && (steal || ifAvailable)) throw notSupported('signal cannot be used with steal or ifAvailable');
     if (signal?.aborted) throw signal.reason ?? aborted('The request was aborted');
 
-    const lease = await this.#names.lease(lockName);
+    const turn = this.#turns.place();
+    const lookup = this.#lookup.then(() => this.#names.lease(lockName));
+    this.#lookup = lookup.catch(() => {});
     let guard: LockGuard | null;
     try {
+      const lease = await lookup;
       if (ifAvailable) guard = await this.#manager.tryLock(lease, { mode });
       else if (steal) guard = await this.#manager.lock(lease, { timeout: 0, steal: true });
       else guard = await this.#manager.lock(lease, { timeout: Infinity, mode, ...(signal ? { signal } : {}) });
     } catch (error) {
+      this.#turns.drop(turn);
       // An engine without AbortSignal.reason aborts with undefined; a grant lost before it was handed out
       // (stolen again at once) is, for the caller, an aborted request.
       if (signal?.aborted) throw signal.reason ?? aborted('The request was aborted');
       if ((error as Error | undefined)?.name === 'LockLostError') throw aborted(`The lock "${lockName}" was lost before it was granted`);
       throw error;
     }
+    await new Promise<void>((go) => this.#turns.ready(turn, go));
     if (!guard) return (callback as Callback)(null);
     const held = guard;
     // The callback runs to its end whatever happens; request() settles early if the lock is taken away.

@@ -21,6 +21,7 @@
  */
 import { wrap, type Remote } from 'comlink';
 import { UnsupportedError } from '../core/errors.js';
+import { reservedOptions } from '../core/names.js';
 import { randomId } from '../core/random.js';
 import type { LockManager } from '../core/types.js';
 import { scopedBus } from '../leader/bus.js';
@@ -32,7 +33,7 @@ import { ServiceClosedError, ServiceGoneError, ServiceTimeoutError } from './err
 import { parseConnectOptions, ServiceEvent, type ConnectOptions, type HostInfo } from './connect-options.js';
 import { serve, type ServiceHost } from './host.js';
 import type { Implementation } from './hosting.js';
-import { aliveLock, channelName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type ServiceMessage } from './messages.js';
+import { aliveLock, channelName, checkServiceName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type ServiceMessage } from './messages.js';
 import { guarded, thrown } from './remote.js';
 import { useTypedErrors } from './wire-errors.js';
 
@@ -101,6 +102,7 @@ export class ServiceClient<T> extends EventTarget {
       .then((m) => {
         if (this.#closer.signal.aborted) return;
         if (typeof m?.lock !== 'function') throw new UnsupportedError('connect() needs `manager`: a crosslock LockManager');
+        checkServiceName(m.prefix, this.name);
         this.#manager = m;
         this.#link.bus = scopedBus(m.scope, channelName(m.prefix ?? '', this.name), isServiceMessage, (message) => this.#onMessage(message, 'channel'), () => this.#connect(true));
         if (o.hostHere) {
@@ -276,7 +278,7 @@ export class ServiceClient<T> extends EventTarget {
     this.#following = f;
     this.#asking = false;
     // Granted exactly when the host no longer holds its alive lock: it is gone.
-    this.#manager!.lock(aliveLock(this.name, f.epoch, f.hostId), { mode: 'shared', timeout: Infinity, signal: f.watch.signal, unchecked: true }).then(
+    this.#manager!.lock(aliveLock(this.name, f.epoch, f.hostId), reservedOptions({ mode: 'shared', timeout: Infinity, signal: f.watch.signal, unchecked: true })).then(
       (guard) => (void guard.release().catch(() => {}), this.#lose(f.hostId, f.epoch, 'its host went away', false)),
       // Aborted: we stopped following it. Anything else (the manager closed, storage failed): its death
       // could no longer be seen, so it is not followed any more.

@@ -1,11 +1,10 @@
 /** What `connect()` takes (checked), and what a client tells of its host (client.ts). */
 import { InvalidOptionError, UnsupportedError } from '../core/errors.js';
-import { checkName } from '../core/names.js';
 import { checkObject, msOption, must } from '../core/options.js';
 import type { LockManager } from '../core/types.js';
 import type { ServiceGoneError } from './errors.js';
 import { checkHosting, type Implementation } from './hosting.js';
-import type { HostWhere } from './messages.js';
+import { checkServiceName, type HostWhere } from './messages.js';
 import { chooseTransport, type TransportMode } from './transport.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -57,7 +56,8 @@ export function parseConnectOptions(name: string, options: ConnectOptions<unknow
   if (o.fallback === null || (o.fallback !== undefined && typeof o.fallback !== 'object' && typeof o.fallback !== 'function')) {
     throw new InvalidOptionError('fallback', 'must be the object to serve, or a function making it');
   }
-  const checked = checkName(name);
+  // Against the manager's prefix when it is given as is; a promised one's is checked once it resolves (client.ts).
+  const checked = checkServiceName((o.manager as { prefix?: string } | undefined)?.prefix, name);
   const { manager, election } = checkHosting(o, 'connect()');
   const timeout = msOption('timeout', o.timeout, DEFAULT_CALL_TIMEOUT_MS);
   const chosen = chooseTransport({ mode: (o.mode as TransportMode | undefined) ?? 'auto', sharedWorker: typeof SharedWorker === 'function', worker: o.worker !== undefined, fallback: o.fallback !== undefined });

@@ -2,7 +2,9 @@
  * `serve()`: hosting a service, once per origin (per manager scope), with an epoch.
  *
  * Invariants:
- * - HOSTING IS LEADING the election `service.<name>` (crosslock/leader), so at most one host runs calls
+ * - HOSTING IS LEADING the election of lock `service+<name>` (crosslock/leader; a reserved name no app
+ *   lock meets, core/names.ts; the name is checked against its longest lock, messages.ts `checkServiceName`,
+ *   when `serve()` is called), so at most one host runs calls
  *   at a time, whether it is a SharedWorker or a page standing in for one (the fallback), and the
  *   **epoch** is the leadership's term: it goes up whenever another host takes over. Each start of
  *   serving has an id of its own (`hostId`), new even when the same host leads again in the same term,
@@ -13,7 +15,7 @@
  *   never runs a call of that start again. Its messages to one client keep their order (one port, one
  *   channel sender), so a client that got `down` or `refused` before any `ack` of a call knows the call
  *   did not run (calls.ts).
- * - While it serves a start, it holds an exclusive lock `service.<name>.alive.<epoch>.<hostId>` that
+ * - While it serves a start, it holds an exclusive lock `alive+<name>+<epoch>+<hostId>` that
  *   nobody else ever asks for exclusively: clients wait on it in shared mode and are granted it exactly
  *   when this host is gone (crashed, closed, killed with its creator page), which is how they learn it
  *   without any timer (Chromium has no MessagePort close event: whatwg/html#10201). A name per start
@@ -31,16 +33,17 @@
  */
 import { expose } from 'comlink';
 import { UnsupportedError } from '../core/errors.js';
-import { checkName } from '../core/names.js';
+import { reservedOptions } from '../core/names.js';
 import { checkObject, must } from '../core/options.js';
 import { randomId } from '../core/random.js';
 import type { LockGuard, LockManager } from '../core/types.js';
 import { scopedBus, type Bus } from '../leader/bus.js';
 import { LeaderElection } from '../leader/election.js';
 import type { Leadership } from '../leader/leadership.js';
+import { KIND, type LeaderElectionOptions } from '../leader/options.js';
 import { HostEndpoint } from './endpoint.js';
 import { ServiceClosedError } from './errors.js';
-import { aliveLock, channelName, hostLock, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
+import { aliveLock, channelName, checkServiceName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
 import { checkHosting, HostEvent, whereAmI, type HostContext, type Implementation, type ServeOptions } from './hosting.js';
 import { toWire, useTypedErrors } from './wire-errors.js';
 
@@ -95,7 +98,8 @@ export class ServiceHost extends EventTarget {
     const o = checkObject(options, ['manager', 'signal', 'staleAfterMs', 'heartbeatMs'], 'serve()');
     must('signal', o.signal, o.signal instanceof AbortSignal, 'an AbortSignal');
     if (typeof implementation !== 'function' && (typeof implementation !== 'object' || implementation === null)) throw new TypeError('serve() needs an object to serve, or a function making it');
-    this.name = checkName(name);
+    // Against the manager's prefix when it is given as is; a promised one's is checked once it resolves.
+    this.name = checkServiceName((o.manager as { prefix?: string } | undefined)?.prefix, name);
     const { manager, election } = checkHosting(o, 'serve()');
     this.#implementation = implementation;
     useTypedErrors();
@@ -146,10 +150,11 @@ export class ServiceHost extends EventTarget {
     try {
       const manager = await managerOrPromise;
       if (typeof manager?.lock !== 'function') throw new UnsupportedError('serve() needs `manager`: a crosslock LockManager');
+      checkServiceName(manager.prefix, this.name);
       const stop = this.#closer.signal;
       if (stop.aborted) return;
       this.#bus = scopedBus(manager.scope, channelName(manager.prefix ?? '', this.name), isServiceMessage, (m) => this.#onMessage(m, this.#channelReply), () => this.#announce());
-      const election = new LeaderElection(manager, hostLock(this.name), electionOptions);
+      const election = new LeaderElection(manager, this.name, { ...electionOptions, [KIND]: 'service' } as LeaderElectionOptions);
       stop.addEventListener('abort', () => void election.close(), { once: true });
       try {
         while (!stop.aborted) {
@@ -182,7 +187,7 @@ export class ServiceHost extends EventTarget {
     const signal = AbortSignal.any([leadership.signal, end.signal]);
     let alive;
     try {
-      alive = await manager.lock(aliveLock(this.name, epoch, hostId), { timeout: Infinity, signal });
+      alive = await manager.lock(aliveLock(this.name, epoch, hostId), reservedOptions({ timeout: Infinity, signal }));
     } catch {
       await leadership.resign();
       return true; // lost before it could serve: campaign again

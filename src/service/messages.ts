@@ -16,6 +16,8 @@
  * On the channel every message names its sender (`from`) and, where it is for one party, its receiver
  * (`to`); the others ignore it.
  */
+import { checkDerived, reserved } from '../core/names.js';
+
 export const SERVICE_PROTOCOL_VERSION = 1;
 type V = typeof SERVICE_PROTOCOL_VERSION;
 /** Fields of every message: the protocol version, the service's name (several services may share a
@@ -78,8 +80,18 @@ export function isServiceMessage(data: unknown): data is ServiceMessage {
   }
 }
 
-/** The lock names of service `name` (under the manager's prefix): who hosts, and each host's liveness. */
-export const hostLock = (name: string): string => `service.${name}`;
-export const aliveLock = (name: string, epoch: number, hostId: string): string => `service.${name}.alive.${epoch}.${hostId}`;
+/**
+ * The lock names of service `name`, reserved ones (core/names.ts) under the manager's prefix, which no
+ * app's `lock()` meets: who hosts is the election `service+<name>` (host.ts), each host's liveness
+ * `alive+<name>+<epoch>+<hostId>`. ALIVE_ROOM is what the latter adds to the name at most: an epoch is a
+ * lock generation (at most Number.MAX_SAFE_INTEGER: 16 digits), a host id is `randomId()` (16 hex digits).
+ */
+const ALIVE_ROOM = 1 + 16 + 1 + 16;
+export const aliveLock = (name: string, epoch: number, hostId: string): string => reserved('alive', name, epoch, hostId);
+/**
+ * Checks service `name` against its longest alive lock under `prefix`: `InvalidLockNameError`, naming the
+ * limit. Called with the manager's prefix as soon as it is known (a manager given as a promise: on resolving).
+ */
+export const checkServiceName = (prefix: string | undefined, name: unknown): string => checkDerived(prefix, 'alive', name, 'a service name', ALIVE_ROOM);
 /** The channel of service `name` among the managers of `key` (their prefix). */
 export const channelName = (key: string, name: string): string => `crosslock:service:v${SERVICE_PROTOCOL_VERSION}:${key}:${name}`;

@@ -10,7 +10,7 @@
 import type { LockMode } from '../core/types.js';
 import { normalise, type LeaseRecord } from '../lease/record.js';
 
-const NONE: ReadonlySet<string> = new Set();
+const NONE: ReadonlyMap<string, string> = new Map();
 
 export interface GrantInput {
   readonly now: number;

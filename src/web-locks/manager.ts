@@ -34,7 +34,7 @@ import type { Ledger } from './ledger.js';
 import { browserLocks, type BrowserLocks } from './support.js';
 
 export interface WebLockManagerOptions {
-  /** Namespace for every name of this manager: `<prefix>.<name>`, e.g. a wallet fingerprint. Default: none. */
+  /** Namespace for every name of this manager (full names `<prefix>+<name>`), e.g. a wallet fingerprint. Default: none. */
   prefix?: string;
   /**
    * The IndexedDB database of the generation ledger (and of `FencedStore`). Checked grants write one

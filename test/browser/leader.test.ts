@@ -60,7 +60,7 @@ describe('LeaderElection on Web Locks', () => {
     // Long enough for six takeovers if beats did not count, waited for on an event, not a timer.
     let beats = 0;
     await new Promise<void>((resolve) => {
-      const channel = new BroadcastChannel(`crosslock:leader:v1:${leader.manager.prefix}:wallet`);
+      const channel = new BroadcastChannel(`crosslock:leader:v1:${leader.manager.prefix}:leader+wallet`);
       channel.onmessage = (e) => {
         if (e.data?.t === 'beat' && ++beats === 40) {
           channel.close();
@@ -88,7 +88,7 @@ describe('LeaderElection on Web Locks', () => {
     for (const [i, f] of followers.entries()) {
       leads.push(f.election.lead());
       // Queued in this order: the next asks only once this one's request waits in the lock's queue.
-      await expect.poll(async () => (await f.manager.query()).pending.filter((l) => l.name === 'wallet').length).toBe(i + 1);
+      await expect.poll(async () => (await f.manager.query()).pending.filter((l) => l.name === f.election.lockName).length).toBe(i + 1);
     }
     const first = await Promise.race(leads);
     expect(followers[0]!.election.isLeader).toBe(true);
@@ -97,7 +97,7 @@ describe('LeaderElection on Web Locks', () => {
     // Nobody steals from the new leader: it beats.
     let beats = 0;
     await new Promise<void>((resolve) => {
-      const channel = new BroadcastChannel(`crosslock:leader:v1:${silent.manager.prefix}:wallet`);
+      const channel = new BroadcastChannel(`crosslock:leader:v1:${silent.manager.prefix}:leader+wallet`);
       channel.onmessage = (e) => {
         if (e.data?.t === 'beat' && e.data.term === first.term && ++beats === 20) {
           channel.close();

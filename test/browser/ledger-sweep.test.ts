@@ -15,7 +15,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-/** A ledger database whose records `p.idle*` and `p.held` were last granted long ago, and `p.recent` just now. */
+/** A ledger database whose records `p+idle*` and `p+held` were last granted long ago, and `p+recent` just now. */
 async function seeded() {
   const database = `ledger-sweep-${Math.random().toString(36).slice(2)}`;
   const prefix = 'p';
@@ -28,9 +28,9 @@ async function seeded() {
   const db = await openDB(database);
   const record = (used: number, i = 0) => ({ v: 2, generation: high + i, lastOwner: 'gone', used, holders: [], queue: [] });
   const tx = db.transaction('leases', 'readwrite');
-  for (let i = 0; i < 5; i++) void tx.store.put(record(now - 2 * SWEEP_IDLE_MS, i), `p.idle${i}`);
-  void tx.store.put(record(now - 2 * SWEEP_IDLE_MS), 'p.held');
-  void tx.store.put(record(now - 1000), 'p.recent');
+  for (let i = 0; i < 5; i++) void tx.store.put(record(now - 2 * SWEEP_IDLE_MS, i), `p+idle${i}`);
+  void tx.store.put(record(now - 2 * SWEEP_IDLE_MS), 'p+held');
+  void tx.store.put(record(now - 1000), 'p+recent');
   await tx.done;
   db.close();
   const read = async (store: string, key?: string) => {
@@ -65,12 +65,12 @@ describe('Web Locks ledger sweeping', () => {
     await held.release(); // free when the second look's query() runs (as if granted just after it)
     const { removed } = await ledger.sweepBatch(undefined);
     expect(removed).toBe(7); // p.idle*, p.held, p.warm-up: unchanged since the first look
-    expect(await read('leases')).toEqual(['p.recent']);
+    expect(await read('leases')).toEqual(['p+recent']);
   });
 
   it('deletes idle records of free locks only, raising the high-water mark over them', async () => {
     const { database, locks, high, read } = await seeded();
-    const release = await holdRaw('p.held');
+    const release = await holdRaw('p+held');
     cleanup.push(release);
     const ledger = openLedger(database, Infinity, navigator.locks);
     cleanup.push(() => ledger.close());
@@ -78,7 +78,7 @@ describe('Web Locks ledger sweeping', () => {
     const { next, removed } = await ledger.sweepBatch(undefined);
     expect(next).toBeUndefined();
     expect(removed).toBe(5);
-    expect(await read('leases')).toEqual(['p.held', 'p.recent', 'p.warm-up']);
+    expect(await read('leases')).toEqual(['p+held', 'p+recent', 'p+warm-up']);
     expect(await read('meta', 'floor')).toBe(high + 4);
     const again = await locks.lock('idle2', { timeout: 0 });
     expect(again.generation).toBeGreaterThan(high + 4);
@@ -102,7 +102,7 @@ describe('Web Locks ledger sweeping', () => {
     const third = await ledger.sweepBatch(second.next);
     expect(third.next).toBeUndefined();
     expect(first.removed + second.removed + third.removed).toBe(6 + 450); // p.idle*, p.held (free here), q.*
-    expect(await read('leases')).toEqual(['p.recent', 'p.warm-up']);
+    expect(await read('leases')).toEqual(['p+recent', 'p+warm-up']);
   });
 
   it('runs on its own after a checked grant once a pass is due, and never deletes the record of a held lock', async () => {
@@ -112,12 +112,12 @@ describe('Web Locks ledger sweeping', () => {
     const clock = vi.spyOn(Date, 'now');
     clock.mockReturnValue(start + SWEEP_EVERY_MS - 1000);
     await (await locks.lock('x', { timeout: 0 })).release(); // not due yet
-    expect(await read('leases')).toContain('p.idle0');
+    expect(await read('leases')).toContain('p+idle0');
     // Due, and later than SWEEP_IDLE_MS: every record but the ones granted from here on is idle by its age.
     clock.mockReturnValue(start + SWEEP_IDLE_MS + SWEEP_EVERY_MS);
     await (await locks.lock('x', { timeout: 0 })).release(); // a first pass runs in the background: it only looks
     clock.mockReturnValue(start + SWEEP_IDLE_MS + 3 * SWEEP_EVERY_MS);
-    await expect.poll(async () => (await (await locks.lock('y', { timeout: 0 })).release(), read('leases'))).toEqual(['p.held', 'p.x', 'p.y']);
+    await expect.poll(async () => (await (await locks.lock('y', { timeout: 0 })).release(), read('leases'))).toEqual(['p+held', 'p+x', 'p+y']);
     expect(await read('meta', 'floor')).toBe(high + 4);
     await held.release();
   });

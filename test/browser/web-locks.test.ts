@@ -38,7 +38,7 @@ describe('WebLockManager', () => {
     const reason = await lost;
     expect(reason.name).toBe('LockLostError');
     expect(reason.kind).toBe('stolen');
-    expect(reason.lockName).toBe(`${a.prefix}.x`);
+    expect(reason.lockName).toBe(`${a.prefix}+x`);
     expect((await a.query()).held).toEqual([expect.objectContaining({ name: 'x', clientId: b.clientId })]);
     await victim.release(); // harmless: it no longer holds anything
     expect(await a.tryLock('x')).toBeNull();
@@ -97,7 +97,7 @@ describe('WebLockManager', () => {
     // Asked in the same task: a's steal is granted, then b's steals it while a's grant is being recorded.
     const first = a.lock('x', { timeout: 0, steal: true });
     const second = b.lock('x', { timeout: 0, steal: true });
-    await expect(first).rejects.toMatchObject({ name: 'LockLostError', kind: 'stolen', lockName: `${a.prefix}.x` });
+    await expect(first).rejects.toMatchObject({ name: 'LockLostError', kind: 'stolen', lockName: `${a.prefix}+x` });
     const thief = await second;
     expect((await a.query()).held).toEqual([expect.objectContaining({ name: 'x', clientId: b.clientId })]);
     await thief.release();
@@ -337,7 +337,7 @@ describe('WebLockManager', () => {
     await b.lock('y', { timeout: Infinity, mode: 'shared' });
     let releaseRaw!: () => void;
     await new Promise<void>((held) => {
-      void navigator.locks.request(`${a.prefix}.z`, () => (held(), new Promise<void>((r) => (releaseRaw = r))));
+      void navigator.locks.request(`${a.prefix}+z`, () => (held(), new Promise<void>((r) => (releaseRaw = r))));
     });
     const { held } = await a.query();
     const byName = Object.fromEntries(held.map((l) => [l.name, l.clientId]));
@@ -345,6 +345,32 @@ describe('WebLockManager', () => {
     expect(byName.y).toBe(b.clientId);
     expect(byName.z).toMatch(/./);
     expect([a.clientId, b.clientId]).not.toContain(byName.z);
+    releaseRaw();
+  });
+});
+
+describe('WebLockManager names', () => {
+  it('a Web Lock an old tab holds under the dotted full name is no lock of the new encoding, prefixed or not', async () => {
+    const p = `w${Math.random().toString(36).slice(2, 10)}`;
+    let releaseRaw!: () => void;
+    await new Promise<void>((held) => {
+      // What crosslock before the "+" encoding asked for: prefix "<p>" + "savings.sync", or "<p>.savings" + "sync".
+      void navigator.locks.request(`${p}.savings.sync`, () => (held(), new Promise<void>((r) => (releaseRaw = r))));
+    });
+    const bare = new WebLockManager();
+    const outer = new WebLockManager({ prefix: p });
+    const inner = new WebLockManager({ prefix: `${p}.savings` });
+    managers.push(bare, outer, inner);
+    for (const [m, name] of [
+      [bare, `${p}.savings.sync`],
+      [outer, 'savings.sync'],
+      [inner, 'sync'],
+    ] as const) {
+      const guard = await m.tryLock(name);
+      expect(guard, `${m.prefix ?? '(no prefix)'} / ${name}`).not.toBeNull();
+      await guard!.release();
+    }
+    for (const m of [bare, outer, inner]) expect((await m.query()).held.filter((l) => l.name.includes(p) || l.name === 'sync' || l.name === 'savings.sync')).toEqual([]);
     releaseRaw();
   });
 });

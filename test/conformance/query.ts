@@ -37,15 +37,5 @@ export function queryCases(t: TestContext): void {
       await a.lock('x', { timeout: Infinity });
       expect(await b.tryLock('x')).not.toBeNull();
     });
-
-    it('shows full names to a manager without a prefix', async () => {
-      const prefixed = t.manager();
-      const bare = t.manager(undefined);
-      expect(bare.prefix).toBeUndefined();
-      await prefixed.lock('x', { timeout: Infinity });
-      const { held } = await bare.query();
-      expect(held.map((l) => l.name)).toContain(`${t.prefix}.x`);
-      expect(await bare.tryLock(`${t.prefix}.x`)).toBeNull();
-    });
   });
 }

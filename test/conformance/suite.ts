@@ -10,6 +10,7 @@ import { generationCases } from './generations.js';
 import { guardCases } from './guard.js';
 import { type ConformanceBackend, useBackend } from './harness.js';
 import { inputCases } from './input.js';
+import { nameCases } from './names.js';
 import { queryCases } from './query.js';
 import { sharedCases } from './shared.js';
 import { timeoutCases } from './timeouts.js';
@@ -27,6 +28,7 @@ export function conformanceSuite(backend: ConformanceBackend): void {
     guardCases(t);
     withLockCases(t);
     queryCases(t);
+    nameCases(t);
     inputCases(t);
     closeCases(t);
     generationCases(t);

@@ -17,8 +17,8 @@ export function timeoutCases(t: TestContext): void {
       const error = (await rejectsWith(attempt.promise, 'LockTimeoutError')) as LockTimeoutError;
       expect(error).toBeInstanceOf(Error);
       expect(error.timeout).toBe(1000);
-      expect(error.lockName).toBe(`${t.prefix}.x`);
-      expect(error.message).toContain(`"${t.prefix}.x"`);
+      expect(error.lockName).toBe(`${t.prefix}+x`);
+      expect(error.message).toContain(`"${t.prefix}+x"`);
       expect(error.message).toContain('1000 ms');
       expect(error.message).toContain(holder.clientId);
     });

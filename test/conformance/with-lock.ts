@@ -60,7 +60,7 @@ export function withLockCases(t: TestContext): void {
       expect(waiting.settled).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
       const error = (await rejectsWith(waiting.promise, 'LockTimeoutError')) as LockTimeoutError;
-      expect([error.lockName, error.timeout]).toEqual([`${t.prefix}.x`, 1000]);
+      expect([error.lockName, error.timeout]).toEqual([`${t.prefix}+x`, 1000]);
       expect(error.message).toContain(holder.clientId);
       vi.useRealTimers();
       expect((await holder.query()).pending).toEqual([]);

@@ -51,7 +51,7 @@ export function fencedStoreCases(where: string, extraManager?: (database: string
         const old = await a.lock('balance', { timeout: 0 });
         await balance.put(old, 'main', 1);
         // A zombie: it never released, yet the lock moved on (lease lapsed, or stolen).
-        await raiseGeneration(database, `w.balance`);
+        await raiseGeneration(database, `w+balance`);
         await expect(balance.put(old, 'main', 666)).rejects.toMatchObject({ name: 'StaleLockError', generation: old.generation });
         await expect(balance.delete(old, 'main')).rejects.toMatchObject({ name: 'StaleLockError' });
         expect(await balance.get('main')).toBe(1);
@@ -86,8 +86,8 @@ export function fencedStoreCases(where: string, extraManager?: (database: string
       const balance = store<number>();
       const guard = await leases().lock('balance', { timeout: 0 });
       const db = await openDB(database);
-      const record = (await db.get('leases', 'w.balance')) as object;
-      await db.put('leases', { ...record, holders: [] }, 'w.balance'); // its entry lapsed; generation unchanged
+      const record = (await db.get('leases', 'w+balance')) as object;
+      await db.put('leases', { ...record, holders: [] }, 'w+balance'); // its entry lapsed; generation unchanged
       db.close();
       await expect(balance.put(guard, 'main', 1)).rejects.toMatchObject({ name: 'StaleLockError', message: expect.stringMatching(/lease has expired/) });
       expect(await balance.get('main')).toBeUndefined();
@@ -130,7 +130,7 @@ export function fencedStoreCases(where: string, extraManager?: (database: string
       await expect(wallet.putAll(guard, [['balance', 2], ['round.2', { pay: () => 0 }]])).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'value' });
       await expect(wallet.putAll(guard, [['balance', 2], [42 as never, 1]])).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'key' });
       await expect(wallet.putAll(guard, 'nope' as never)).rejects.toMatchObject({ name: 'InvalidOptionError' });
-      await raiseGeneration(database, 'w.balance');
+      await raiseGeneration(database, 'w+balance');
       await expect(wallet.putAll(guard, [['balance', 2], ['round.2', {}]])).rejects.toMatchObject({ name: 'StaleLockError' });
       expect(await wallet.entries()).toEqual([['balance', 1], ['round.1', { tab: 'a' }]]);
     });
@@ -150,6 +150,8 @@ export function fencedStoreCases(where: string, extraManager?: (database: string
       const unlimited = track(new FencedStore<number>({ database, namespace: 'x', openTimeoutMs: Infinity }));
       expect(await unlimited.get('k')).toBeUndefined(); // opened: an Infinity timer would have fired at once
       expect(() => new FencedStore({} as never)).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'namespace' }));
+      // Namespaces follow the name rule: none is crosslock's own (a backup's is "backup:<walletId>").
+      for (const namespace of ['backup:w', 'a b', '.x', 'x'.repeat(201)]) expect(() => new FencedStore({ namespace })).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'namespace' }));
       expect(() => new FencedStore({ namespace: 'x', datbase: 'y' } as never)).toThrow(expect.objectContaining({ name: 'InvalidOptionError' }));
     });
   });

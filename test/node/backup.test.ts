@@ -71,7 +71,7 @@ describe('BackupSwapper', () => {
   it("refuses a stale leader's swap (another took the lock since): StaleLockError, nothing stored", async () => {
     const { swapper } = await tab();
     await swapper.start('good');
-    await raiseGeneration('w.backup');
+    await raiseGeneration('w+leader+backup');
     await expect(swapper.update('late')).rejects.toMatchObject({ name: 'StaleLockError' });
     expect(await swapper.restore((await swapper.latest())!.bytes)).toBe('good');
   });
@@ -151,6 +151,22 @@ describe('BackupSwapper', () => {
     await swapper.update('unheard');
     expect(heard).toEqual([0, 1]);
     expect(swapper.election.isLeader).toBe(true);
+  });
+
+  it('with `manager` under a 64-character prefix, the longest wallet id leads and writes; one byte more is refused when the swapper is made', async () => {
+    const prefix = 'p'.repeat(64);
+    const longest = 200 - prefix.length - '+backup+'.length; // its election's lock is "<prefix>+backup+<walletId>"
+    const manager = new IndexedDbLockManager({ database, prefix });
+    const swapper = new BackupSwapper<string>({ manager, walletId: 'w'.repeat(longest), pack: text, unpack: read, database });
+    open.push(manager, swapper);
+    const written = new Promise<Event>((resolve) => swapper.addEventListener('backup', resolve, { once: true }));
+    await swapper.start('mine');
+    await written;
+    expect(swapper.election.isLeader).toBe(true);
+    expect(await swapper.restore((await swapper.latest())!.bytes)).toBe('mine');
+    expect(() => new BackupSwapper({ manager, walletId: 'w'.repeat(longest + 1), pack: text, database })).toThrow(
+      expect.objectContaining({ name: 'InvalidLockNameError', message: expect.stringContaining(`1 to ${longest} of`) }),
+    );
   });
 
   it('checks its options', () => {

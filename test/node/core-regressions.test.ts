@@ -110,7 +110,7 @@ describe('issue 11 item 8: a failed release does not replace the result', () => 
     });
     const console = vi.spyOn(globalThis.console, 'warn');
     await expect(locks.withLock('tx', { timeout: 0 }, () => 'broadcast')).resolves.toBe('broadcast');
-    expect(warnings).toEqual([expect.objectContaining({ name: 'LockWarning', kind: 'release-failed', lockName: 'tx', cause: expect.objectContaining({ message: 'storage went away' }) })]);
+    expect(warnings).toEqual([expect.objectContaining({ name: 'LockWarning', kind: 'release-failed', lockName: '+tx', cause: expect.objectContaining({ message: 'storage went away' }) })]);
     expect(console).not.toHaveBeenCalled(); // prevented
     expect(await locks.tryLock('tx')).not.toBeNull(); // the lock really is free
   });

@@ -38,7 +38,7 @@ async function step(ms: number, m: IndexedDbLockManager): Promise<void> {
 }
 
 /** Writes a record as another tab (or a bug) would, creating crosslock's schema if the database is new. */
-async function raw(update: (record: unknown) => unknown, name = 'w.x'): Promise<void> {
+async function raw(update: (record: unknown) => unknown, name = 'w+x'): Promise<void> {
   const db = await new Connection(database, Infinity).open();
   try {
     await db.put('leases', update(await db.get('leases', name)), name);
@@ -157,7 +157,7 @@ describe('IndexedDB leases under controlled time', () => {
     const guard = await b.lock('x', { timeout: 0 });
     await guard.release();
     const db = await openDB(database);
-    const record = (await db.get('leases', 'w.x')) as { generation: number; holders: unknown[] };
+    const record = (await db.get('leases', 'w+x')) as { generation: number; holders: unknown[] };
     db.close();
     expect(record.generation).toBeGreaterThan(Date.now() - 1000);
     expect(record.holders).toEqual([]);
@@ -187,7 +187,7 @@ describe('IndexedDB leases under controlled time', () => {
     for (const mode of modes) void b.lock('x', { mode, timeout: Infinity }).catch(() => {});
     await step(500, b);
     const db = await openDB(database);
-    const record = (await db.get('leases', 'w.x')) as { queue: Array<{ owner: string; mode: string }> };
+    const record = (await db.get('leases', 'w+x')) as { queue: Array<{ owner: string; mode: string }> };
     db.close();
     expect(record.queue.map((e) => [e.owner, e.mode])).toEqual(modes.map((mode) => [b.clientId, mode]));
     expect((await b.query()).pending).toHaveLength(4);
@@ -205,7 +205,7 @@ describe('IndexedDB leases under controlled time', () => {
     await step(0, a);
     await step(0, b);
     const db = await openDB(database);
-    const record = (await db.get('leases', 'w.x')) as { queue: Array<{ owner: string }> };
+    const record = (await db.get('leases', 'w+x')) as { queue: Array<{ owner: string }> };
     db.close();
     expect(record.queue.map((e) => e.owner)).toEqual([a.clientId, a.clientId, b.clientId]);
   });

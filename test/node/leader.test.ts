@@ -94,7 +94,7 @@ describe('LeaderElection (memory backend)', () => {
     await expect(b.e.lead()).rejects.toBeInstanceOf(ManagerClosedError);
     await a.e.close();
     expect(lead.signal.reason).toMatchObject({ name: 'LeadershipEndedError', kind: 'closed' });
-    expect(await a.manager.tryLock('wallet')).not.toBeNull(); // released
+    expect((await a.manager.query()).held).toEqual([]); // released
   });
 
   it('one lead() at a time; an aborted lead() rejects with the reason and leaves no trace', async () => {
@@ -191,5 +191,35 @@ describe('LeaderElection (memory backend)', () => {
     expect(a.e.isLeader).toBe(true);
     expect(lead.signal.aborted).toBe(false);
     clock.mockRestore();
+  });
+});
+
+describe('election names', () => {
+  it('the longest election name leads, with or without a prefix; one byte more is refused when the election is made, naming the limit', async () => {
+    for (const prefix of [undefined, 'p'.repeat(64)]) {
+      const manager = new MemoryLockManager({ space, ...(prefix === undefined ? {} : { prefix }) });
+      open.push(manager);
+      const longest = 200 - (prefix?.length ?? 0) - '+leader+'.length;
+      const e = new LeaderElection(manager, 'e'.repeat(longest));
+      open.push(e);
+      const lead = await e.lead();
+      expect(lead.name).toBe('e'.repeat(longest));
+      expect((await manager.query()).held).toEqual([expect.objectContaining({ name: e.lockName })]);
+      expect(() => new LeaderElection(manager, 'e'.repeat(longest + 1))).toThrow(
+        expect.objectContaining({ name: 'InvalidLockNameError', message: expect.stringContaining(`1 to ${longest} of`) }),
+      );
+    }
+  });
+
+  it("an app's lock and an election of the same name never meet: neither waits for the other", async () => {
+    const a = election('sync');
+    const lead = await a.e.lead();
+    const app = await a.manager.tryLock('sync');
+    expect(app).not.toBeNull();
+    expect(await a.manager.tryLock('sync')).toBeNull(); // the app's own lock is still the app's
+    expect((await a.manager.query()).held.map((l) => l.name).sort()).toEqual(['leader+sync', 'sync']);
+    await app!.release();
+    expect(a.e.isLeader).toBe(true);
+    expect(lead.signal.aborted).toBe(false);
   });
 });

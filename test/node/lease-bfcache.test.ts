@@ -107,7 +107,7 @@ it('a release in flight when its page enters the back/forward cache resolves: it
     failRelease!(new StorageError('failed', 'IndexedDB failed to update the lease of "w.x": AbortError'));
     await expect(releasing).resolves.toBeUndefined();
     const got = await waiting;
-    expect(heard).toContainEqual(expect.objectContaining({ t: 'dead', names: ['w.x'] })); // taken without waiting out the lease
+    expect(heard).toContainEqual(expect.objectContaining({ t: 'dead', names: ['w+x'] })); // taken without waiting out the lease
     expect(got.name).toBe('x');
     await got.release();
   } finally {

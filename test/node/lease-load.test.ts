@@ -112,7 +112,7 @@ function manager(): { manager: TestLeaseManager; store: GatedStore } {
 async function queued(): Promise<string[]> {
   const db = await openDB(database);
   try {
-    const record = (await db.get('leases', 'w.x')) as { queue: Array<{ mode: string }> } | undefined;
+    const record = (await db.get('leases', 'w+x')) as { queue: Array<{ mode: string }> } | undefined;
     return record?.queue.map((e) => e.mode) ?? [];
   } finally {
     db.close();
@@ -245,7 +245,7 @@ describe('places given up go first (review of the batching)', () => {
     expect(await waiting).toBe('AbortError');
     await store.settled();
     expect(store.updates.length).toBe(before);
-    expect(posted).toEqual([expect.objectContaining({ t: 'dead', tokens: [expect.any(String)], names: ['w.x'] })]);
+    expect(posted).toEqual([expect.objectContaining({ t: 'dead', tokens: [expect.any(String)], names: ['w+x'] })]);
   });
 
   it('tryLock() on a store held up answers null after TRY_ANSWER_MS, and its grant arriving later is given back', async () => {
@@ -262,7 +262,7 @@ describe('places given up go first (review of the batching)', () => {
     store.open();
     await store.settled(); // the late grant, then its release
     const db = await openDB(database);
-    const record = (await db.get('leases', 'w.y')) as { holders: unknown[] };
+    const record = (await db.get('leases', 'w+y')) as { holders: unknown[] };
     db.close();
     expect(record.holders).toEqual([]);
     const guard = await c.tryLock('y');

@@ -15,7 +15,7 @@ import { MemoryLockManager, MemoryLockSpace } from '../../src/memory.js';
 import type { LockWarning } from '../../src/core/errors.js';
 import { LAST_SEEN_LIMIT } from '../../src/core/grant.js';
 import { SWEEP_EVERY_MS, SWEEP_IDLE_MS } from '../../src/lease/sweep.js';
-import { isMessage, PROTOCOL_VERSION } from '../../src/lease/messages.js';
+import { parseMessage, PROTOCOL_VERSION } from '../../src/lease/messages.js';
 import { freshRecord } from '../../src/lease/record.js';
 import { GENERATIONS_LIMIT } from '../../src/memory/space.js';
 import { broadcastBus } from '../../src/stores/indexeddb/bus.js';
@@ -91,7 +91,7 @@ describe('issue 11: lease records', () => {
     for (let i = 0; i < 35; i++) await step(100, b); // 3.5 s: more than b's lease, before a's first renewal
     expect(taken).toBeUndefined();
     expect(guard.signal.aborted).toBe(false);
-    const record = await read<{ holders: unknown[]; queue: unknown[] }>('leases', 'w.x');
+    const record = await read<{ holders: unknown[]; queue: unknown[] }>('leases', 'w+x');
     expect(record?.holders).toEqual([expect.objectContaining({ owner: a.clientId, mode: 'exclusive', lease: 10_000 })]);
     expect(record?.queue).toEqual([expect.objectContaining({ owner: b.clientId, lease: 1500 })]);
     await guard.release(); // handed over to b
@@ -102,11 +102,11 @@ describe('issue 11: lease records', () => {
 
   it('issue 11 item 2: a record of a newer version is refused with StorageError("version") and left as it is', async () => {
     const a = manager();
-    await raw({ 'w.x': { v: 3, whatever: 1 } });
+    await raw({ 'w+x': { v: 3, whatever: 1 } });
     await expect(a.lock('x', { timeout: 0 })).rejects.toMatchObject({ name: 'StorageError', kind: 'version' });
     await expect(a.tryLock('x')).rejects.toMatchObject({ name: 'StorageError', kind: 'version' });
     await expect(a.lock('x', { timeout: 1000 })).rejects.toMatchObject({ name: 'StorageError', kind: 'version' });
-    expect(await read('leases', 'w.x')).toEqual({ v: 3, whatever: 1 });
+    expect(await read('leases', 'w+x')).toEqual({ v: 3, whatever: 1 });
   });
 
   it('issue 11 item 2: a broken record of a known version is repaired and reported with a "warning" event', async () => {
@@ -116,10 +116,10 @@ describe('issue 11: lease records', () => {
       event.preventDefault(); // keeps it off the console
       warnings.push(event.warning);
     });
-    await raw({ 'w.x': { v: 2, generation: 'x' } });
+    await raw({ 'w+x': { v: 2, generation: 'x' } });
     const guard = await a.lock('x', { timeout: 0 });
-    expect(warnings).toEqual([expect.objectContaining({ name: 'LockWarning', kind: 'record-repaired', lockName: 'w.x' })]);
-    expect(await read('leases', 'w.x')).toMatchObject({ v: 2, generation: guard.generation, holders: [expect.objectContaining({ owner: a.clientId })] });
+    expect(warnings).toEqual([expect.objectContaining({ name: 'LockWarning', kind: 'record-repaired', lockName: 'w+x' })]);
+    expect(await read('leases', 'w+x')).toMatchObject({ v: 2, generation: guard.generation, holders: [expect.objectContaining({ owner: a.clientId })] });
     await guard.release();
     expect(warnings).toHaveLength(1); // the repaired record is valid: reported once
   });
@@ -129,24 +129,24 @@ describe('issue 11: lease records', () => {
     // Generations above the wall clock (written before a clock step back): only the floor keeps them from repeating.
     const old = (i: number) => now + 10_000_000 + i;
     const idle: Record<string, unknown> = {};
-    for (let i = 0; i < 300; i++) idle[`w.r${i}`] = { v: 2, generation: old(i), lastOwner: 'gone', used: now - 600_000, holders: [], queue: [] };
+    for (let i = 0; i < 300; i++) idle[`w+r${i}`] = { v: 2, generation: old(i), lastOwner: 'gone', used: now - 600_000, holders: [], queue: [] };
     const entry = (token: string) => ({ owner: 'other', token, mode: 'exclusive', expires: now + 3_600_000, lease: 3_600_000 });
     await raw({
       ...idle,
-      'w.held': { v: 2, generation: 1, lastOwner: 'other', used: now - 600_000, holders: [entry('h')], queue: [] },
-      'w.waited': { v: 2, generation: 1, lastOwner: null, used: now - 600_000, holders: [], queue: [entry('q')] },
-      'w.recent': { v: 2, generation: 1, lastOwner: 'other', used: now - 1000, holders: [], queue: [] },
-      'w.later': { v: 2, generation: 1, lastOwner: 'other', used: now - SWEEP_IDLE_MS + 30_000, holders: [], queue: [] }, // idle at 30 s
+      'w+held': { v: 2, generation: 1, lastOwner: 'other', used: now - 600_000, holders: [entry('h')], queue: [] },
+      'w+waited': { v: 2, generation: 1, lastOwner: null, used: now - 600_000, holders: [], queue: [entry('q')] },
+      'w+recent': { v: 2, generation: 1, lastOwner: 'other', used: now - 1000, holders: [], queue: [] },
+      'w+later': { v: 2, generation: 1, lastOwner: 'other', used: now - SWEEP_IDLE_MS + 30_000, holders: [], queue: [] }, // idle at 30 s
     });
     const a = manager();
     const live = await a.lock('live', { timeout: 0 }); // keeps a busy: its ticks run
     for (let t = 0; t < 40_000; t += 500) await step(500, a);
-    expect(await keys()).toContain('w.later'); // idle since 30 s, but passes are SWEEP_EVERY_MS apart
+    expect(await keys()).toContain('w+later'); // idle since 30 s, but passes are SWEEP_EVERY_MS apart
     for (let t = 40_000; t < SWEEP_EVERY_MS + 5000; t += 500) await step(500, a);
-    expect(await keys()).toContain('w.later'); // the first pass only looked (sweep.ts TwoLooks)
+    expect(await keys()).toContain('w+later'); // the first pass only looked (sweep.ts TwoLooks)
     for (let t = SWEEP_EVERY_MS + 5000; t < 2 * SWEEP_EVERY_MS + 10_000; t += 500) await step(500, a);
     expect(live.signal.aborted).toBe(false);
-    expect((await keys()).sort()).toEqual(['w.held', 'w.live', 'w.recent', 'w.waited']);
+    expect((await keys()).sort()).toEqual(['w+held', 'w+live', 'w+recent', 'w+waited']);
     expect(await read<number>('meta', 'floor')).toBeGreaterThanOrEqual(old(299));
     const again = await a.lock('r7', { timeout: 0 });
     expect(again.generation).toBeGreaterThan(old(7));
@@ -158,9 +158,9 @@ describe('issue 11: lease records', () => {
     const store = new IndexedDbLeaseStore(database, 5000);
     const boom = new Error('the rule failed');
     const update = store.update([
-      ['w.a', () => ({ write: freshRecord(Date.now()) })],
+      ['w+a', () => ({ write: freshRecord(Date.now()) })],
       [
-        'w.b',
+        'w+b',
         () => {
           throw boom;
         },
@@ -168,8 +168,8 @@ describe('issue 11: lease records', () => {
     ]);
     await expect(update).rejects.toBe(boom);
     store.close();
-    expect(await read('leases', 'w.a')).toBeUndefined();
-    expect(await read('leases', 'w.b')).toBeUndefined();
+    expect(await read('leases', 'w+a')).toBeUndefined();
+    expect(await read('leases', 'w+b')).toBeUndefined();
   });
 
   it('issue 11 item 13: openTimeoutMs Infinity means no limit; a finite value must fit a timer', async () => {
@@ -192,14 +192,14 @@ describe('issue 11: lease records', () => {
   });
 
   it('issue 11 item 2: only messages of this protocol version and of known kinds are accepted', async () => {
-    const released = { v: PROTOCOL_VERSION, t: 'released', name: 'w.x', granted: [], generation: 7, queued: false };
-    const dead = { v: PROTOCOL_VERSION, t: 'dead', tokens: ['t'], names: ['w.x'] };
-    expect(isMessage(released)).toBe(true);
-    expect(isMessage(dead)).toBe(true);
-    expect(isMessage({ v: PROTOCOL_VERSION, t: 'stolen', name: 'w.x', tokens: ['t'] })).toBe(true);
+    const released = { v: PROTOCOL_VERSION, t: 'released', name: 'w+x', granted: [], generation: 7, queued: false };
+    const dead = { v: PROTOCOL_VERSION, t: 'dead', owner: 'o', tokens: ['t'], names: ['w+x'] };
+    expect(parseMessage(released)).toBe(released);
+    expect(parseMessage(dead)).toBe(dead);
+    expect(parseMessage({ v: PROTOCOL_VERSION, t: 'stolen', name: 'w+x', tokens: ['t'] })).toMatchObject({ t: 'stolen' });
     const { v: _, ...unversioned } = released; // crosslock 0.1's shape
     for (const bad of [unversioned, { ...released, v: PROTOCOL_VERSION + 1 }, { ...dead, v: PROTOCOL_VERSION - 1 }, { ...dead, v: String(PROTOCOL_VERSION) }, { ...released, t: 'granted' }, null, undefined, 'released', 2, [released]]) {
-      expect(isMessage(bad), JSON.stringify(bad)).toBe(false);
+      expect(typeof parseMessage(bad), JSON.stringify(bad)).toBe('string');
     }
     // And the bus delivers nothing else: an old message posted on its channel never reaches a listener.
     const bus = broadcastBus(database)!;

@@ -194,3 +194,36 @@ describe('second review', () => {
     expect(c.host).toBeNull();
   });
 });
+
+describe('service names', () => {
+  it('the longest service name serves end to end, with or without a prefix; one byte more is refused by serve() and connect() at once, naming the limit', async () => {
+    for (const prefix of [undefined, 'p'.repeat(64)]) {
+      const options = prefix === undefined ? {} : { prefix };
+      // "<prefix>+alive+<name>+<epoch>+<host id>": an epoch of up to 16 digits, a host id of 16.
+      const longest = 200 - (prefix?.length ?? 0) - '+alive+'.length - 2 - 16 - 16;
+      const name = 's'.repeat(longest);
+      const counter = new Counter();
+      open.push(serve(name, counter, { manager: manager(options) }));
+      const c = connect<Counter>(name, { manager: manager(options), mode: 'channel', timeout: 5000 });
+      open.push(c);
+      expect(await c.remote.add('x')).toBe(1);
+      expect(counter.ran).toEqual(['x']);
+      const limit = expect.objectContaining({ name: 'InvalidLockNameError', message: expect.stringContaining(`1 to ${longest} of`) });
+      expect(() => serve(`${name}s`, new Counter(), { manager: manager(options) })).toThrow(limit);
+      expect(() => connect(`${name}s`, { manager: manager(options), mode: 'channel' })).toThrow(limit);
+    }
+  });
+
+  it("a name too long for the prefix of a manager given as a promise stops the host with an 'error', and fails the client", async () => {
+    const name = 's'.repeat(200 - 64 - '+alive+'.length - 2 - 16 - 16 + 1);
+    const h = serve(name, new Counter(), { manager: Promise.resolve(manager({ prefix: 'p'.repeat(64) })) });
+    const errors: unknown[] = [];
+    h.addEventListener('error', (event) => errors.push(event.error));
+    open.push(h);
+    await h.closed;
+    expect(errors).toEqual([expect.objectContaining({ name: 'InvalidLockNameError' })]);
+    const c = connect<Counter>(name, { manager: Promise.resolve(manager({ prefix: 'p'.repeat(64) })), mode: 'channel', timeout: 5000 });
+    open.push(c);
+    await expect(c.reconnect()).rejects.toMatchObject({ name: 'InvalidLockNameError' });
+  });
+});

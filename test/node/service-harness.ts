@@ -20,8 +20,9 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-export const manager = () => {
-  const m = new MemoryLockManager({ space, prefix: 'w' });
+/** A manager of this test's space, under prefix `w` unless told (`{}`: no prefix). */
+export const manager = (options: { prefix?: string } = { prefix: 'w' }) => {
+  const m = new MemoryLockManager({ space, ...options });
   open.push(m);
   return m;
 };

@@ -136,7 +136,7 @@ describe('RedisLockManager renewals', { timeout: 20_000 }, () => {
       server.pause(false);
     }
     const records = `crosslock:{${m.database}}:records`;
-    const expiry = async () => (JSON.parse((await c.hGet(records, 'x'))!) as { holders: Array<{ expires: number }> }).holders[0]!.expires;
+    const expiry = async () => (JSON.parse((await c.hGet(records, '+x'))!) as { holders: Array<{ expires: number }> }).holders[0]!.expires;
     const before = await expiry();
     await vi.waitUntil(async () => (await expiry()) > before, { timeout: 5000, interval: 20 });
     expect(guard.signal.aborted).toBe(false);
@@ -148,7 +148,7 @@ describe('RedisLockManager renewals', { timeout: 20_000 }, () => {
     const m = manager({ database, leaseMs: 1000, renewMs: 200 });
     const [r1, r2] = [await m.lock('cfg', { timeout: 1000, mode: 'shared' }), await m.lock('cfg', { timeout: 1000, mode: 'shared' })];
     const records = `crosslock:{${database}}:records`;
-    const expiries = async () => (JSON.parse((await client.hGet(records, 'cfg'))!) as { holders: Array<{ expires: number }> }).holders.map((h) => h.expires);
+    const expiries = async () => (JSON.parse((await client.hGet(records, '+cfg'))!) as { holders: Array<{ expires: number }> }).holders.map((h) => h.expires);
     const first = await expiries();
     expect(first).toHaveLength(2);
     // Both entries renewed past their first lease (the bug: only the last rule's write landed).
@@ -246,7 +246,7 @@ describe('RedisLeaseStore sweeping', () => {
       removed += step.removed;
       from = step.next;
     } while (from !== undefined);
-    expect([visited, removed]).toEqual([['round.1'], 1]);
+    expect([visited, removed]).toEqual([['+round.1'], 1]);
     expect(await client.get(`crosslock:{${database}}:floor`)).toBe(String(first.generation! + 5));
     const again = await manager({ database }).lock('round.1', { timeout: 1000 });
     expect(again.generation).toBeGreaterThan(first.generation! + 5);
@@ -259,10 +259,10 @@ describe('RedisLeaseStore sweeping', () => {
     const store = new RedisLeaseStore(`redis:${database}`, new Commands(client, 2000), keysOf(database, PROTOCOL_VERSION), new RedisClock());
     const step = await store.sweep(() => {
       // Taken again while the sweeper decided: its delete must not land.
-      void client.hSet(`crosslock:{${database}}:records`, 'r', '{"changed":true}');
+      void client.hSet(`crosslock:{${database}}:records`, '+r', '{"changed":true}');
       return 1;
     }, undefined, 10);
     expect(step.removed).toBe(0);
-    expect(await client.hGet(`crosslock:{${database}}:records`, 'r')).toBe('{"changed":true}');
+    expect(await client.hGet(`crosslock:{${database}}:records`, '+r')).toBe('{"changed":true}');
   });
 });

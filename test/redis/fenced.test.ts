@@ -38,8 +38,8 @@ describe('RedisFencedStore', () => {
     const guard = await locks.lock('w', { timeout: 1000 });
     await store.put(guard, 'k', 'mine');
     // What a thief's grant leaves in the record: a higher generation and another holder.
-    const taken = await record('w');
-    await client.hSet(records, 'w', JSON.stringify({ ...taken, generation: taken.generation + 1, lastOwner: 'thief', holders: [{ ...taken.holders[0], owner: 'thief', token: 'theirs' }] }));
+    const taken = await record('+w');
+    await client.hSet(records, '+w', JSON.stringify({ ...taken, generation: taken.generation + 1, lastOwner: 'thief', holders: [{ ...taken.holders[0], owner: 'thief', token: 'theirs' }] }));
     expect(guard.signal.aborted).toBe(false);
     await expect(store.put(guard, 'k', 'late')).rejects.toMatchObject({ name: 'StaleLockError', current: taken.generation + 1 });
     expect(await store.get('k')).toBe('mine');
@@ -48,10 +48,10 @@ describe('RedisFencedStore', () => {
   it("refuses a write once the grant's lease has run out by Redis's clock, even with nobody else holding", async () => {
     const { locks, store, records, record } = setup({ leaseMs: 60_000 });
     const guard = await locks.lock('w', { timeout: 1000 });
-    const held = await record('w');
+    const held = await record('+w');
     // The holder still believes it has a minute; Redis's record says the lease ended a second ago.
     const [seconds] = (await client.time()) as unknown as [number];
-    await client.hSet(records, 'w', JSON.stringify({ ...held, holders: [{ ...held.holders[0], expires: Number(seconds) * 1000 - 1000 }] }));
+    await client.hSet(records, '+w', JSON.stringify({ ...held, holders: [{ ...held.holders[0], expires: Number(seconds) * 1000 - 1000 }] }));
     expect(guard.signal.aborted).toBe(false);
     await expect(store.put(guard, 'k', 'late')).rejects.toMatchObject({ name: 'StaleLockError', message: expect.stringContaining("lease has expired") });
     expect(await store.get('k')).toBeUndefined();
@@ -74,8 +74,8 @@ describe('RedisFencedStore', () => {
       async sendCommand(args: readonly string[], options?: object) {
         if (thief && args[0] === 'EVALSHA' && args.includes(hash)) {
           thief = false;
-          const taken = await record('w');
-          await client.hSet(records, 'w', JSON.stringify({ ...taken, generation: taken.generation + 1, lastOwner: 'thief', holders: [{ ...taken.holders[0], owner: 'thief', token: 'theirs' }] }));
+          const taken = await record('+w');
+          await client.hSet(records, '+w', JSON.stringify({ ...taken, generation: taken.generation + 1, lastOwner: 'thief', holders: [{ ...taken.holders[0], owner: 'thief', token: 'theirs' }] }));
         }
         return client.sendCommand(args as string[], options as never);
       },

@@ -32,7 +32,7 @@ describe('RedisLockManager across processes', { timeout: 30_000 }, () => {
     // The waiter is queued once the record shows it (a process that had not asked yet would prove nothing).
     const client = await connect();
     for (;;) {
-      const record = JSON.parse((await client.hGet(`crosslock:{${database}}:records`, 'x')) ?? '{}') as { queue?: unknown[] };
+      const record = JSON.parse((await client.hGet(`crosslock:{${database}}:records`, '+x')) ?? '{}') as { queue?: unknown[] };
       if (record.queue?.length) break;
       await new Promise((resolve) => setImmediate(resolve));
     }

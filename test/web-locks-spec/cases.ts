@@ -244,6 +244,61 @@ export function webLocksSpec(subject: WebLocksSubject): void {
         await Promise.all([writer, late]);
         expect(order).toEqual(['writer', 'late reader']);
       });
+
+      it('requests grantable at once are granted in request order, across names (a waiting one holds up no later one)', async () => {
+        // The spec's lock manager takes requests one at a time, in the order they were made, and
+        // "process the lock request queue" grants each that can be; its callback is queued as it is.
+        const locks = subject.locks();
+        const a = unique('oa');
+        const b = unique('ob');
+        const order: string[] = [];
+        const release = deferred();
+        const readers = [1, 2, 3].map((i) => {
+          const granted = deferred();
+          const done = locks.request(a, { mode: 'shared' }, () => (order.push(`s${i}`), granted.resolve(), release.promise));
+          return { granted: granted.promise, done };
+        });
+        const writer = locks.request(a, () => void order.push('x'));
+        const other = locks.request(b, () => void order.push('b'));
+        try {
+          await Promise.all([...readers.map((r) => r.granted), other]);
+          await pending(locks, a, 1);
+          expect(order).toEqual(['s1', 's2', 's3', 'b']);
+        } finally {
+          release.resolve();
+        }
+        await Promise.all([...readers.map((r) => r.done), writer]);
+        expect(order).toEqual(['s1', 's2', 's3', 'b', 'x']);
+      });
+
+      it('an ifAvailable request refused at once still gets its null after the earlier requests granted at once', async () => {
+        const locks = subject.locks();
+        const a = unique('na');
+        const b = unique('nb');
+        const holder = await hold(locks, b);
+        const waiter = locks.request(b, () => {});
+        await pending(locks, b, 1);
+        const order: string[] = [];
+        const release = deferred();
+        const readers = [1, 2, 3].map((i) => locks.request(a, { mode: 'shared' }, () => (order.push(`s${i}`), release.promise)));
+        const refused = locks.request(b, { ifAvailable: true }, (lock) => void order.push(lock === null ? 'null' : 'b'));
+        try {
+          await refused;
+          expect(order).toEqual(['s1', 's2', 's3', 'null']);
+        } finally {
+          release.resolve();
+          holder.release();
+        }
+        await Promise.all([...readers, waiter, holder.done]);
+      });
+
+      it('request order holds whatever the names: a long name asked for first is granted first', async () => {
+        const locks = subject.locks();
+        const order: string[] = [];
+        const long = unique(`l${'o'.repeat(300)}ng`);
+        await Promise.all([locks.request(long, () => void order.push('long')), locks.request(unique('short'), () => void order.push('short'))]);
+        expect(order).toEqual(['long', 'short']);
+      });
     });
 
     describe('ifAvailable', () => {

@@ -2,10 +2,10 @@
  * The lease bus over a BroadcastChannel: every manager of the origin using the same database hears
  * the others' releases and unload notices. The channel's name carries the protocol version, and
  * messages of another version are dropped (see lease/messages.ts), so old and new code never misread
- * each other; they still meet in the store, and waiters poll. Created on first subscription, so a
+ * each other (the rest reach the manager unchecked: any script of the origin may post here); they still meet in the store, and waiters poll. Created on first subscription, so a
  * manager never used opens nothing; absent (`undefined`) where BroadcastChannel is missing.
  */
-import { isMessage, PROTOCOL_VERSION, type LeaseMessage } from '../../lease/messages.js';
+import { ofThisVersion, PROTOCOL_VERSION, type LeaseMessage } from '../../lease/messages.js';
 import type { LeaseBus } from '../../lease/store.js';
 
 export function broadcastBus(database: string): LeaseBus | undefined {
@@ -22,7 +22,7 @@ export function broadcastBus(database: string): LeaseBus | undefined {
     subscribe(listener) {
       channel ??= new BroadcastChannel(`crosslock:lease:v${PROTOCOL_VERSION}:${database}`);
       const onMessage = (event: MessageEvent): void => {
-        if (isMessage(event.data)) listener(event.data);
+        if (ofThisVersion(event.data)) listener(event.data);
       };
       channel.addEventListener('message', onMessage);
       return () => channel?.removeEventListener('message', onMessage);

@@ -20,7 +20,7 @@ import { IndexedDbLeaseStore } from './store.js';
 import { Ticker } from './ticker.js';
 
 export interface IndexedDbLockManagerOptions extends LeaseOptions {
-  /** Namespace for every name: `<prefix>.<name>`. Default: none. */
+  /** Namespace for every name (full names `<prefix>+<name>`, core/names.ts). Default: none. */
   prefix?: string;
   /**
    * The IndexedDB database holding the lease records. Managers sharing it exclude each other.

@@ -15,7 +15,7 @@
  * strings; each namespace is one Redis hash.
  */
 import { describe, InvalidOptionError, StaleLockError, StorageError } from '../../core/errors.js';
-import { checkObject, databaseOption } from '../../core/options.js';
+import { checkObject, databaseOption, namespaceOption } from '../../core/options.js';
 import type { LockGuard } from '../../core/types.js';
 import { fencedGuard } from '../../fenced/guard.js';
 import { staleness } from '../../fenced/stale.js';
@@ -29,7 +29,7 @@ import { parseRecord, RedisLeaseStore } from './store.js';
 export interface RedisFencedStoreOptions {
   /** A connected node-redis client. */
   client: RedisClient;
-  /** Keeps this store's keys apart from other stores', e.g. `'wallet'`. Required. */
+  /** Keeps this store's keys apart from other stores', e.g. `'wallet'`. Required; a name of the lock name rule, as `FencedStore`'s. */
   namespace: string;
   /** The `database` of the `RedisLockManager` whose guards fence the writes. Default `'crosslock'`. */
   database?: string;
@@ -51,8 +51,7 @@ export class RedisFencedStore<T = unknown> {
   constructor(options: RedisFencedStoreOptions) {
     const o = checkObject(options, ['client', 'namespace', 'database', 'commandTimeoutMs'], 'new RedisFencedStore()');
     this.#commands = commandsOf(o);
-    if (typeof o.namespace !== 'string' || o.namespace.length === 0) throw new InvalidOptionError('namespace', `must be a non-empty string, got ${describe(o.namespace)}`);
-    this.namespace = o.namespace;
+    this.namespace = namespaceOption(o.namespace);
     this.database = databaseOption(o.database);
     this.#keys = keysOf(this.database, PROTOCOL_VERSION);
     this.#records = new RedisLeaseStore(`redis:${this.database}`, this.#commands, this.#keys, new RedisClock());

@@ -41,7 +41,7 @@ export interface RedisLockManagerOptions extends LeaseOptions {
    * closed by `close()`; the client itself stays the app's to close.
    */
   client: RedisClient;
-  /** Namespace for every name: `<prefix>.<name>`. Default: none. */
+  /** Namespace for every name (full names `<prefix>+<name>`, core/names.ts). Default: none. */
   prefix?: string;
   /** Which set of lock records in the Redis server: managers sharing it exclude each other. Default `'crosslock'`. */
   database?: string;
