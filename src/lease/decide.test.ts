@@ -188,10 +188,13 @@ describe('decide: the verdicts that matter', () => {
     expect(sameOwner).toMatchObject({ generationUp: false, record: { generation: 42 } });
   });
 
-  it('tells a request that was handed the lock, and asks again, that it holds it', () => {
-    const handedOver = row([live(ME, TOKEN, 'exclusive', 1400)], [], 'wait', 'exclusive', ME);
-    expect(handedOver).toMatchObject({ verdict: 'take', generationUp: false });
-    expect(handedOver.write?.holders[0]?.expires).toBe(NOW + LEASE); // renewed: the asker's deadline stays inside it
+  it('tells a request that was handed the lock, and asks again, that it holds it: as it is with half its lease left, renewed with less', () => {
+    const fresh = row([live(ME, TOKEN, 'exclusive', 1400)], [], 'wait', 'exclusive', ME);
+    expect(fresh).toMatchObject({ verdict: 'take', generationUp: false, write: null });
+    expect(fresh.record.holders[0]?.expires).toBe(NOW + 1400); // its deadline is this stored expiry (holders.ts)
+    const late = row([live(ME, TOKEN, 'exclusive', 700)], [], 'wait', 'exclusive', ME);
+    expect(late).toMatchObject({ verdict: 'take', generationUp: false });
+    expect(late.write?.holders[0]?.expires).toBe(NOW + LEASE);
   });
 
   it('raises the generation only when the owner of an exclusive grant changes', () => {

@@ -144,10 +144,14 @@ export function decide(stored: unknown, input: DecideInput): Decision {
     return answer('extend', { ...record, holders: record.holders.map(renewed) }, true);
   }
 
-  // Already holding: handed over by a release whose message did not arrive (or arrived after this ask).
-  // Renewed here, so the asker's deadline (its ask's start + lease) is never later than the stored expiry.
-  if (record.holders.some(mine)) {
-    return answer('take', { ...record, holders: record.holders.map(renewed), queue: record.queue.filter((e) => !mine(e)) }, true);
+  // Already holding: handed over by a release (the asker confirms a handoff message, or its message did not
+  // arrive). With at least half of its lease left the record is kept as it is (a confirmation is one read:
+  // the grant's deadlines come from the stored expiry, holders.ts); with less it is renewed here.
+  const held = record.holders.find(mine);
+  if (held) {
+    const queue = record.queue.filter((e) => !mine(e));
+    if (held.expires - now >= held.lease / 2 && queue.length === record.queue.length) return answer('take', record, changed);
+    return answer('take', { ...record, holders: record.holders.map(renewed), queue }, true);
   }
 
   const at = record.queue.findIndex(mine);

@@ -76,8 +76,11 @@ export class Holders {
     let deadline: number;
     let monoDeadline: number;
     if ('wall' in from) {
-      deadline = this.hooks.ownTime && details.expires !== undefined ? details.expires : from.wall + leaseMs;
-      monoDeadline = from.mono + leaseMs;
+      // Never later than the expiry the store wrote (a grant confirmed without a renewal keeps the releaser's),
+      // nor than the attempt's start + the lease (a store in this machine's time: the write came after the start).
+      const left = details.expires === undefined ? leaseMs : Math.min(leaseMs, details.expires - from.wall);
+      deadline = this.hooks.ownTime && details.expires !== undefined ? details.expires : from.wall + left;
+      monoDeadline = from.mono + left;
     } else {
       // A handoff: the releaser started this lease at its `now`; the message may have arrived late.
       deadline = from.expires;
