@@ -46,3 +46,26 @@ export class ServiceClosedError extends Error {
     super(`service "${service}" closed`);
   }
 }
+
+/** What a service host failed at (see `ServiceHostError`). */
+export type ServiceHostErrorKind = 'election' | 'alive-lock' | 'factory' | 'manager';
+
+/**
+ * A service host could not serve: its `'error'` event. `kind`: `'election'` (the election's lock could not
+ * be had: storage failed, the Web Locks ledger did not load), `'alive-lock'` (a start's alive lock could not
+ * be had), `'factory'` (the implementation factory threw, or made no object), `'manager'` (the manager
+ * promise rejected, is no crosslock LockManager, leaves the name no room, or was closed). `retryInMs`: the
+ * host campaigns again after that long; `undefined` (kind `'manager'` only): it stopped for good. `cause`:
+ * what failed.
+ */
+export class ServiceHostError extends Error {
+  override readonly name = 'ServiceHostError';
+  constructor(
+    readonly service: string,
+    readonly kind: ServiceHostErrorKind,
+    readonly retryInMs: number | undefined,
+    cause: unknown,
+  ) {
+    super(`service "${service}": ${kind} failed`, { cause });
+  }
+}

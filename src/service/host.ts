@@ -22,7 +22,12 @@
  *   means a client that starts watching late still sees the right host's death at once. If the host
  *   loses that lock (a lease that lapsed), it stops serving that start: its clients think it gone.
  * - When a start ends (leadership lost, resigned, closed, alive lock lost) it says `down`, then gives the
- *   alive lock up.
+ *   alive lock up. A host never dies silently: only `close()`, the caller's abort or a closed manager end
+ *   its campaign; any other failure is an `'error'` event and it campaigns again after a capped backoff
+ *   (campaign.ts). The start's `signal` runs the lease and staleness checks when read (campaign.ts).
+ * - After `close()` resolves nothing serves, every start has ended, its locks are released, and no
+ *   listener is left on the ports it accepted or its channel: `close()` landing between the election's
+ *   grant and serving ends the start there (the start's signal follows the host's own).
  * - comlink's side channels are refused: `createEndpoint` (ENDPOINT), `new remote.X()` (CONSTRUCT), and any
  *   answer that transfers a MessagePort (a `proxy()`), because calls through a raw port escape epochs,
  *   leadership checks and timeouts (a call through one to a dead host would never settle).
@@ -41,11 +46,13 @@ import { scopedBus, type Bus } from '../leader/bus.js';
 import { LeaderElection } from '../leader/election.js';
 import type { Leadership } from '../leader/leadership.js';
 import { KIND, type LeaderElectionOptions } from '../leader/options.js';
+import { pause, retryInMs, startSignal, type StartOutcome } from './campaign.js';
 import { HostEndpoint } from './endpoint.js';
-import { ServiceClosedError } from './errors.js';
-import { aliveLock, channelName, checkServiceName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type ComlinkMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
+import { answerCall, attempt, serves, type Reply, type Serving } from './host-calls.js';
+import { ServiceClosedError, ServiceHostError, type ServiceHostErrorKind } from './errors.js';
+import { aliveLock, channelName, checkServiceName, isServiceMessage, SERVICE_PROTOCOL_VERSION as v, type ClientMessage, type HostMessage, type HostWhere, type ServiceMessage } from './messages.js';
 import { checkHosting, HostEvent, whereAmI, type HostContext, type Implementation, type ServeOptions } from './hosting.js';
-import { toWire, useTypedErrors } from './wire-errors.js';
+import { useTypedErrors } from './wire-errors.js';
 
 /** The typed listeners (declaration merging: no code). */
 export interface ServiceHost {
@@ -55,26 +62,6 @@ export interface ServiceHost {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }
 
-interface Serving {
-  readonly context: HostContext;
-  readonly leadership: Leadership;
-  readonly alive: LockGuard;
-  readonly endpoint: HostEndpoint;
-  /** Aborted when this start must end (its alive lock was lost, or the host closes). */
-  readonly end: AbortController;
-}
-
-/**
- * Whether a start may still act, checked afresh: reading the leadership's and the alive lock's own
- * signals runs their synchronous checks (a thawed leader's staleness, a lease's deadline), which a
- * combined `AbortSignal.any` would never read again.
- */
-function serves(serving: Serving): boolean {
-  return !serving.leadership.signal.aborted && !serving.alive.signal.aborted && !serving.end.signal.aborted;
-}
-
-type Reply = (message: HostMessage, transfer?: Transferable[]) => void;
-
 /** Hosts `implementation` as service `name`; see the module comment. */
 export function serve<T extends object>(name: string, implementation: Implementation<T>, options: ServeOptions): ServiceHost {
   return new ServiceHost(name, implementation as Implementation<object>, options);
@@ -83,11 +70,12 @@ export function serve<T extends object>(name: string, implementation: Implementa
 export class ServiceHost extends EventTarget {
   readonly name: string;
   readonly where: HostWhere = whereAmI();
-  /** Resolves once this host stopped for good (closed, or its factory or manager failed: see 'error'). */
+  /** Resolves once this host stopped for good: closed (or its signal aborted), or its manager failed or closed ('error'). */
   readonly closed: Promise<void>;
   readonly #implementation: Implementation<object>;
   readonly #closer = new AbortController();
-  readonly #ports = new Set<MessagePort>();
+  /** The ports accepted, with their listeners (removed when the host stops). */
+  readonly #ports = new Map<MessagePort, (e: MessageEvent) => void>();
   #serving: Serving | undefined;
   /** This host's starts (bounded): the calls it answers, `refused` once a start is over. */
   readonly #starts = new Set<string>();
@@ -109,7 +97,7 @@ export class ServiceHost extends EventTarget {
     signal?.addEventListener('abort', onAbort, { once: true });
     this.#closer.signal.addEventListener('abort', () => signal?.removeEventListener('abort', onAbort), { once: true });
     if (this.where === 'shared-worker') addEventListener('connect', this.#onConnect as EventListener);
-    this.closed = this.#run(manager, election).catch((error: unknown) => void this.dispatchEvent(new HostEvent('error', null, error)));
+    this.closed = this.#run(manager, election).catch((error: unknown) => this.#failed('manager', undefined, error));
   }
 
   /** The start this host serves now, or `null`. */
@@ -120,7 +108,6 @@ export class ServiceHost extends EventTarget {
   /** Stops hosting: says `down`, releases the epoch (another host may start at once), stops listening. */
   async close(): Promise<void> {
     if (!this.#closer.signal.aborted) this.#closer.abort(new ServiceClosedError(this.name));
-    this.#serving?.end.abort();
     await this.closed;
   }
 
@@ -130,96 +117,120 @@ export class ServiceHost extends EventTarget {
    * dropped (several services may share one SharedWorker and its `connect` events).
    */
   accept(port: MessagePort): void {
-    if (this.#closer.signal.aborted) return;
-    this.#ports.add(port);
+    if (this.#closer.signal.aborted || this.#ports.has(port)) return;
     const reply: Reply = (message, transfer) => port.postMessage(message, transfer ?? []);
     const onMessage = (e: MessageEvent): void => {
       const m = e.data as unknown;
       if (!isServiceMessage(m)) return;
-      if (m.s !== this.name || m.t === 'bye') {
-        this.#ports.delete(port);
-        return port.removeEventListener('message', onMessage);
-      }
+      if (m.s !== this.name || m.t === 'bye') return this.#drop(port);
       this.#onMessage(m, reply);
     };
+    this.#ports.set(port, onMessage);
     port.addEventListener('message', onMessage);
     port.start();
   }
 
   async #run(managerOrPromise: ServeOptions['manager'], electionOptions: { staleAfterMs?: number; heartbeatMs?: number }): Promise<void> {
+    const stop = this.#closer.signal;
+    let election: LeaderElection | undefined;
+    const onStop = (): void => void election?.close();
+    stop.addEventListener('abort', onStop, { once: true });
     try {
-      const manager = await managerOrPromise;
-      if (typeof manager?.lock !== 'function') throw new UnsupportedError('serve() needs `manager`: a crosslock LockManager');
-      checkServiceName(manager.prefix, this.name);
-      const stop = this.#closer.signal;
-      if (stop.aborted) return;
-      this.#bus = scopedBus(manager.scope, channelName(manager.prefix ?? '', this.name), isServiceMessage, (m) => this.#onMessage(m, this.#channelReply), () => this.#announce());
-      const election = new LeaderElection(manager, this.name, { ...electionOptions, [KIND]: 'service' } as LeaderElectionOptions);
-      stop.addEventListener('abort', () => void election.close(), { once: true });
+      let manager: LockManager;
       try {
-        while (!stop.aborted) {
-          const leadership = await election.lead({ signal: stop }).catch(() => undefined);
-          if (!leadership) break;
-          if (!(await this.#host(manager, leadership))) break;
+        manager = await managerOrPromise;
+        if (typeof manager?.lock !== 'function') throw new UnsupportedError('serve() needs `manager`: a crosslock LockManager');
+        checkServiceName(manager.prefix, this.name);
+        if (stop.aborted) return;
+        election = new LeaderElection(manager, this.name, { ...electionOptions, [KIND]: 'service' } as LeaderElectionOptions);
+      } catch (error) {
+        return this.#failed('manager', undefined, error);
+      }
+      this.#bus = scopedBus(manager.scope, channelName(manager.prefix ?? '', this.name), isServiceMessage, (m) => this.#onMessage(m, this.#channelReply), () => this.#announce());
+      for (let failures = 0; !stop.aborted; ) {
+        let outcome: StartOutcome;
+        try {
+          outcome = await this.#start(manager, await election.lead({ signal: stop }));
+        } catch (error) {
+          outcome = { kind: 'election', cause: error };
+        }
+        if (stop.aborted) break;
+        if (typeof outcome === 'object') {
+          const closed = (outcome.cause as { name?: unknown } | null)?.name === 'ManagerClosedError';
+          const retry = closed ? undefined : retryInMs(++failures);
+          this.#failed(closed ? 'manager' : outcome.kind, retry, outcome.cause, outcome.context);
+          if (retry === undefined) break;
+          await pause(retry, stop);
+        } else {
+          if (outcome) failures = 0;
           // A task between starts: a start that ended at once (a thawed leader steps down until its next
           // tick: crosslock/leader) must not spin without letting anything else run.
-          await new Promise<void>((resolve) => {
-            if (stop.aborted) return resolve();
-            const timer = setTimeout(resolve, 0);
-            stop.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-          });
+          await pause(0, stop);
         }
-      } finally {
-        await election.close();
       }
     } finally {
+      stop.removeEventListener('abort', onStop);
+      await election?.close();
       this.#stopListening();
     }
   }
 
-  /** Serves one start until its leadership ends or its alive lock is lost. False when hosting must stop. */
-  async #host(manager: LockManager, leadership: Leadership): Promise<boolean> {
+  /** Says a failure (`retryInMs` undefined: hosting stopped for good). */
+  #failed(kind: ServiceHostErrorKind, retry: number | undefined, cause: unknown, context?: HostContext): void {
+    this.dispatchEvent(new HostEvent('error', context ?? null, new ServiceHostError(this.name, kind, retry, cause)));
+  }
+
+  /** Serves one start until its leadership ends, its alive lock is lost or the host closes; then gives both up. */
+  async #start(manager: LockManager, leadership: Leadership): Promise<StartOutcome> {
     const epoch = leadership.term;
     const hostId = randomId();
     this.#starts.add(hostId);
     if (this.#starts.size > 64) this.#starts.delete(this.#starts.values().next().value!);
-    const end = new AbortController();
-    const signal = AbortSignal.any([leadership.signal, end.signal]);
-    let alive;
+    // Ends with the host too: a close() that came between the election's grant and here ends it at once.
+    const end = startSignal({ signal: this.#closer.signal }, leadership);
+    const context: HostContext = { service: this.name, epoch, where: this.where, hostId, get signal() { return end.signal; }, guard: leadership.guard };
+    // Asked for without a signal: nobody else ever asks for it exclusively, so it comes at once, and a start
+    // that ended meanwhile waits for it and gives it back (an aborted request may still be granted later, on
+    // Web Locks while its ledger write is in flight: it would be held after close() resolved).
+    const asked = manager.lock(aliveLock(this.name, epoch, hostId), reservedOptions({ timeout: Infinity }));
+    let alive: LockGuard | undefined;
+    let served = false;
     try {
-      alive = await manager.lock(aliveLock(this.name, epoch, hostId), reservedOptions({ timeout: Infinity, signal }));
-    } catch {
-      await leadership.resign();
-      return true; // lost before it could serve: campaign again
-    }
-    alive.signal.addEventListener('abort', () => end.abort(alive.signal.reason), { once: true });
-    const context: HostContext = { service: this.name, epoch, where: this.where, hostId, signal, guard: leadership.guard };
-    try {
-      let object: object;
       try {
-        const made = typeof this.#implementation === 'function' ? await (this.#implementation as (host: HostContext) => object | PromiseLike<object>)(context) : this.#implementation;
-        if (typeof made !== 'object' && typeof made !== 'function') throw new TypeError(`the implementation factory of "${this.name}" returned ${made === null ? 'null' : typeof made}`);
-        object = made;
+        alive = await Promise.race([asked, end.ended]);
       } catch (error) {
-        this.dispatchEvent(new HostEvent('error', context, error));
-        if (!this.#closer.signal.aborted) this.#closer.abort(error);
-        return false;
+        return end.signal.aborted ? false : { kind: 'alive-lock', cause: error };
       }
-      if (signal.aborted) return true;
+      if (!alive) return false;
+      end.watch(alive);
+      let object: object | undefined;
+      try {
+        // Not waited for once the start ended (its signal aborted): what it makes later is dropped.
+        if (!end.signal.aborted) object = typeof this.#implementation === 'function' ? await Promise.race([(this.#implementation as (host: HostContext) => object | PromiseLike<object>)(context), end.ended]) : this.#implementation;
+        if (end.signal.aborted) return false;
+        if (!object || (typeof object !== 'object' && typeof object !== 'function')) throw new TypeError(`the implementation factory of "${this.name}" returned ${object === null ? 'null' : typeof object}`);
+      } catch (error) {
+        // A factory that failed because its start ended meanwhile (it read the signal) is no failure.
+        if (end.signal.aborted) return false;
+        end.end(error);
+        return { kind: 'factory', cause: error, context };
+      }
       const endpoint = new HostEndpoint();
       expose(object, endpoint);
-      this.#serving = { context, leadership, alive, endpoint, end };
+      this.#serving = { context, endpoint };
+      served = true;
       this.#announce();
       this.dispatchEvent(new HostEvent('host', context));
-      await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+      await end.ended;
       return true;
     } finally {
       // From here this start runs nothing more (calls are refused), then says so, then lets clients see it gone.
+      end.end();
       if (this.#serving?.context === context) this.#serving = undefined;
       this.#broadcast({ v, s: this.name, t: 'down', from: hostId, epoch });
-      await alive.release().catch(() => {});
+      await (alive ? alive.release() : asked.then((guard) => guard.release())).catch(() => {});
       await leadership.resign();
-      this.dispatchEvent(new HostEvent('host', null));
+      if (served) this.dispatchEvent(new HostEvent('host', null));
     }
   }
 
@@ -234,7 +245,7 @@ export class ServiceHost extends EventTarget {
   }
 
   #broadcast(message: HostMessage): void {
-    for (const port of this.#ports) attempt(() => port.postMessage(message));
+    for (const port of this.#ports.keys()) attempt(() => port.postMessage(message));
     attempt(() => this.#bus?.post(message));
   }
 
@@ -246,7 +257,7 @@ export class ServiceHost extends EventTarget {
   #channelReply: Reply = (message) => this.#bus?.post(message);
 
   #onMessage(m: ServiceMessage, reply: Reply): void {
-    if (m.s !== this.name) return;
+    if (m.s !== this.name || this.#closer.signal.aborted) return;
     const serving = this.#serving;
     // serves() checks, synchronously, that this host may still act (a thawed one may not).
     if (m.t === 'hello') {
@@ -255,46 +266,23 @@ export class ServiceHost extends EventTarget {
   }
 
   #onCall(m: Extract<ClientMessage, { t: 'call' }>, reply: Reply): void {
-    const serving = this.#serving;
-    const id = m.msg.id;
     // Only calls to one of this host's own starts are answered: a channel carries every host's calls, and
     // a `refused` from anyone but the host a call was sent to would wrongly tell the client it did not run.
     if (!this.#starts.has(m.to)) return;
-    const answer = { v, s: this.name, from: m.to, to: m.from, id, epoch: m.epoch } as const;
-    if (!serving || serving.context.hostId !== m.to || serving.context.epoch !== m.epoch || !serves(serving)) return attempt(() => reply({ ...answer, t: 'refused' }));
-    attempt(() => reply({ ...answer, t: 'ack' }));
-    const send = (msg: ComlinkMessage, transfer: Transferable[] = []): void => reply({ v, s: this.name, t: 'reply', from: m.to, to: m.from, id, msg }, transfer);
-    const type = m.msg.type;
-    if (type === 'RELEASE') return attempt(() => send({ id, type: 'RAW', value: undefined })); // comlink's "proxy released" would stop the endpoint every client shares
-    if (type === 'ENDPOINT' || type === 'CONSTRUCT') return attempt(() => send(thrownMessage(id, sideChannel(type === 'ENDPOINT' ? 'createEndpoint' : '`new` on a remote'))));
-    serving.endpoint.deliver(m.msg, (msg, transfer) => {
-      if (transfer.some((t) => typeof MessagePort === 'function' && t instanceof MessagePort)) return send(thrownMessage(id, sideChannel('an answer made with comlink proxy()')));
-      send(msg, transfer); // throws (DataCloneError) on what cannot be cloned: comlink then answers with a TypeError
-    });
+    answerCall(this.name, this.#serving, m, reply);
+  }
+
+  /** Stops listening on `port` (it said `bye`, or is another service's). */
+  #drop(port: MessagePort): void {
+    const listener = this.#ports.get(port);
+    this.#ports.delete(port);
+    if (listener) port.removeEventListener('message', listener);
   }
 
   #stopListening(): void {
     if (this.where === 'shared-worker') removeEventListener('connect', this.#onConnect as EventListener);
-    this.#ports.clear();
+    for (const port of [...this.#ports.keys()]) this.#drop(port);
     this.#bus?.close();
     this.#bus = undefined;
-  }
-}
-
-/** comlink's answer for call `id` that throws `error`. */
-export function thrownMessage(id: string, error: Error): ComlinkMessage {
-  return { id, type: 'HANDLER', name: 'throw', value: toWire(error) };
-}
-
-function sideChannel(what: string): UnsupportedError {
-  return new UnsupportedError(`${what} is not supported by crosslock/service: calls through a raw MessagePort escape epochs and timeouts (a call to a dead host would never settle)`);
-}
-
-/** Posts that may fail (a port whose page went away, a closed channel): the alive lock tells the rest. */
-function attempt(post: () => void): void {
-  try {
-    post();
-  } catch {
-    // nothing to tell any more
   }
 }

@@ -7,6 +7,7 @@ import { UnsupportedError } from '../core/errors.js';
 import { msOption } from '../core/options.js';
 import type { LockGuard, LockManager } from '../core/types.js';
 import { DEFAULT_STALE_AFTER_MS } from '../leader/options.js';
+import type { ServiceHostError } from './errors.js';
 import type { HostWhere } from './messages.js';
 
 /** What a host knows of the start it serves, given to an implementation factory. */
@@ -16,7 +17,12 @@ export interface HostContext {
   readonly where: HostWhere;
   /** This start of serving (new each time, even in the same epoch). */
   readonly hostId: string;
-  /** Aborted when this host stops serving this start (the leadership ended, or its alive lock was lost). */
+  /**
+   * Aborted when this host stops serving this start (the leadership ended, its alive lock was lost, or the
+   * host closed). Reading it runs the leadership's and the lease's synchronous checks first, so a host
+   * thawed past its lease or its staleness bound reads it aborted at once: read `signal.aborted` afresh
+   * before each side effect.
+   */
   readonly signal: AbortSignal;
   /** The leadership's lock guard: fence the service's writes with it (`FencedStore`). */
   readonly guard: LockGuard;
@@ -35,12 +41,16 @@ export interface ServeOptions {
   heartbeatMs?: number;
 }
 
-/** `'host'`: this host started serving (`context`), or stopped (`null`). `'error'`: the implementation factory (or the manager) failed, and hosting stopped. */
+/**
+ * `'host'`: this host started serving (`context`), or stopped serving that start (`null`). `'error'`: a
+ * `ServiceHostError` (`context`: the start whose factory failed, else `null`); the host campaigns again
+ * after `error.retryInMs`, or, when that is `undefined` (its manager failed or was closed), has stopped.
+ */
 export class HostEvent extends Event {
   constructor(
     type: 'host' | 'error',
     readonly context: HostContext | null,
-    readonly error?: unknown,
+    readonly error?: ServiceHostError,
   ) {
     super(type);
   }

@@ -221,7 +221,7 @@ describe('service names', () => {
     h.addEventListener('error', (event) => errors.push(event.error));
     open.push(h);
     await h.closed;
-    expect(errors).toEqual([expect.objectContaining({ name: 'InvalidLockNameError' })]);
+    expect(errors).toEqual([expect.objectContaining({ name: 'ServiceHostError', kind: 'manager', retryInMs: undefined, cause: expect.objectContaining({ name: 'InvalidLockNameError' }) })]);
     const c = connect<Counter>(name, { manager: Promise.resolve(manager({ prefix: 'p'.repeat(64) })), mode: 'channel', timeout: 5000 });
     open.push(c);
     await expect(c.reconnect()).rejects.toMatchObject({ name: 'InvalidLockNameError' });
