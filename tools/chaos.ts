@@ -13,6 +13,10 @@
  *
  * Chromium is found like the tests (tools/browser.ts), and launched WITH the back/forward cache, which
  * Playwright turns off by default (`--disable-back-forward-cache`).
+ *
+ * `--config redis` (in the default set, run last; no browser) drives the Redis backend across 5 real
+ * Node processes on a redis-server of its own, which it crashes, restarts and pauses, while processes
+ * are killed and stopped (e2e/chaos/redis/run.ts); its step kinds for `--without` are REDIS_STEP_KINDS.
  */
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
@@ -23,6 +27,9 @@ import { DEFAULT_CONCURRENCY, DEFAULT_GRACE_MS, format, replayCommand, type Summ
 import { CONFIG_NAMES, type ConfigName } from '../e2e/chaos/types.js';
 import { PageProblems, Tabs } from '../e2e/fixtures.js';
 import { CHROMIUM_ARGS, findChromium } from './browser.js';
+import { runRedisChaos } from '../e2e/chaos/redis/run.js';
+import { REDIS_STEP_KINDS } from '../e2e/chaos/redis/schedule.js';
+import { formatRedis, type RedisSummary } from '../e2e/chaos/redis/summary.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -39,10 +46,14 @@ const actions = integer('actions', 500);
 const concurrency = integer('concurrency', DEFAULT_CONCURRENCY);
 const graceMs = integer('grace', DEFAULT_GRACE_MS);
 if (concurrency < 1) throw new Error('--concurrency must be at least 1');
-const configs = (option('config') ?? CONFIG_NAMES.join(',')).split(',').filter(Boolean) as ConfigName[];
-for (const name of configs) if (!CONFIG_NAMES.includes(name)) throw new Error(`unknown --config ${name} (known: ${CONFIG_NAMES.join(', ')})`);
+const ALL_CONFIGS: readonly string[] = [...CONFIG_NAMES, 'redis'];
+const configs = (option('config') ?? ALL_CONFIGS.join(',')).split(',').filter(Boolean);
+for (const name of configs) if (!ALL_CONFIGS.includes(name)) throw new Error(`unknown --config ${name} (known: ${ALL_CONFIGS.join(', ')})`);
+const browserConfigs = configs.filter((name): name is ConfigName => name !== 'redis');
 const without = (option('without') ?? '').split(',').filter(Boolean);
-for (const kind of without) if (!(STEP_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown --without ${kind} (known: ${STEP_KINDS.join(', ')})`);
+// A kind one configuration does not know is left out of the others' schedules only.
+const KINDS: readonly string[] = [...new Set([...STEP_KINDS, ...REDIS_STEP_KINDS])];
+for (const kind of without) if (!KINDS.includes(kind)) throw new Error(`unknown --without ${kind} (known: ${KINDS.join(', ')})`);
 
 /** A progress line on stderr every this many steps, so a run of 20,000 shows it is alive. */
 const PROGRESS_EVERY = 1000;
@@ -50,20 +61,36 @@ const PROGRESS_EVERY = 1000;
 const replay = replayCommand({ config: configs.join(','), seed, actions, without, concurrency, graceMs });
 console.log(`chaos: seed ${seed}, ${actions} actions per configuration, ${configs.join(', ')}${without.length ? `, without ${without.join(', ')}` : ''} (replay: ${replay})`);
 
-const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
-await server.listen();
-const baseURL = server.resolvedUrls!.local[0]!;
-const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
-const summaries: Summary[] = [];
-try {
-  for (const name of configs) {
+const summaries: Array<Summary | RedisSummary> = [];
+const progress = (name: string, began: number) => (started: number, total: number): void => {
+  if (started % PROGRESS_EVERY === 0 && started < total) console.error(`chaos: ${name}: ${started}/${total} steps started, ${Math.round((Date.now() - began) / 1000)} s`);
+};
+let browserVersion: string | undefined;
+if (browserConfigs.length > 0) {
+  const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
+  await server.listen();
+  const baseURL = server.resolvedUrls!.local[0]!;
+  const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+  browserVersion = browser.version();
+  try {
+    await runBrowserConfigs(browser, baseURL);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+if (configs.includes('redis')) {
+  const summary = await runRedisChaos({ seed, actions, concurrency, graceMs, without, onStep: progress('redis', Date.now()) });
+  summaries.push(summary);
+  console.log(formatRedis(summary));
+}
+
+async function runBrowserConfigs(browser: Awaited<ReturnType<typeof chromium.launch>>, baseURL: string): Promise<void> {
+  for (const name of browserConfigs) {
     const context = await browser.newContext({ baseURL });
     const problems = new PageProblems();
     try {
-      const began = Date.now();
-      const onStep = (started: number, total: number): void => {
-        if (started % PROGRESS_EVERY === 0 && started < total) console.error(`chaos: ${name}: ${started}/${total} steps started, ${Math.round((Date.now() - began) / 1000)} s`);
-      };
+      const onStep = progress(name, Date.now());
       const summary = await runChaos({ config: CONFIGS[name], seed, actions, context, tabs: new Tabs(context, problems), problems, concurrency, graceMs, without, onStep });
       summaries.push(summary);
       console.log(format(summary));
@@ -71,9 +98,6 @@ try {
       await context.close();
     }
   }
-} finally {
-  await browser.close();
-  await server.close();
 }
 
 const failed = summaries.filter((s) => s.violations.length > 0);
@@ -82,4 +106,4 @@ if (failed.length > 0) {
   for (const s of failed) console.log(`  ${replayCommand(s)}`);
   process.exit(1);
 }
-console.log(`\nno violations (seed ${seed}, ${browser.version()})`);
+console.log(`\nno violations (seed ${seed}${browserVersion ? `, ${browserVersion}` : ''})`);

@@ -1,0 +1,166 @@
+/**
+ * The vocabulary of the Redis chaos configuration (`npm run chaos -- --config redis`), shared by the
+ * driver (run.ts, procs.ts), the child processes (child.ts) and the checker (invariants.ts): what an
+ * action asks a process to do, what the process reports back over IPC, and what the driver itself did
+ * to the processes and to the Redis server.
+ *
+ * TIMES are ms of `process.hrtime.bigint()` (CLOCK_MONOTONIC, one clock for every process of the
+ * machine on Linux), as doubles: comparable across the driver and every child, never stepped.
+ */
+import type { LockMode } from '../../../src/index.js';
+import type { WritePlan } from '../types.js';
+
+/** Now, on the machine-wide monotonic clock, in ms. */
+export const monoNow = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/** The lease every child runs (short, so expiries, failovers and restarts play out in a step). */
+export const CHILD_LEASE = { leaseMs: 1000, renewMs: 200 } as const;
+/** How long one Redis command may take in a child: a paused server fails calls within this. */
+export const CHILD_COMMAND_TIMEOUT_MS = 500;
+/** The `database` of every manager and fenced store of a run; the fenced counters' namespace. */
+export const CHAOS_NAMESPACE = 'chaos';
+
+/** An action a child runs (its `RedisLockManager` and `RedisFencedStore`). */
+export type ProcAction =
+  | {
+      readonly kind: 'lock';
+      readonly via: 'lock' | 'withLock';
+      readonly name: string;
+      readonly mode: LockMode;
+      /** ms; `Infinity` only ever comes with an `abortAfter` (IPC uses structured clone: Infinity survives). */
+      readonly timeout: number;
+      /** Abort the call's signal after this many ms (`0`: already aborted); none when absent. */
+      readonly abortAfter?: number;
+      /** Keep the guard past the action until a `release` action or this many ms (`lock` only; no hold then). */
+      readonly keepMs?: number;
+      readonly holdMs: number;
+      readonly writes: WritePlan;
+    }
+  | { readonly kind: 'tryLock'; readonly name: string; readonly mode: LockMode; readonly holdMs: number; readonly writes: WritePlan }
+  /** Releases the oldest guard the child keeps, after a fenced write when `write` (exclusive only). */
+  | { readonly kind: 'release'; readonly write: boolean };
+
+/** What happens to a process as a whole, from the driver. */
+export type ProcEvent = { readonly kind: 'kill' } | { readonly kind: 'stop'; readonly ms: number };
+
+/** What happens to the Redis server, from the driver. */
+export type ServerEvent =
+  /** SIGKILL, then started again EMPTY after `gapMs`. */
+  | { readonly kind: 'crash'; readonly gapMs: number }
+  /** `SHUTDOWN SAVE`, then started again on its saved data. */
+  | { readonly kind: 'restart' }
+  /** SIGSTOP for `ms`, then SIGCONT. */
+  | { readonly kind: 'pause'; readonly ms: number };
+
+export type Step =
+  | { readonly i: number; readonly slot: number; readonly action: ProcAction; readonly gapMs: number }
+  | { readonly i: number; readonly slot: number; readonly proc: ProcEvent; readonly gapMs: number }
+  | { readonly i: number; readonly server: ServerEvent; readonly gapMs: number };
+
+/** How one lock()/tryLock()/withLock() call went. */
+export interface CallReport {
+  readonly call: 'lock' | 'withLock' | 'tryLock';
+  readonly name: string;
+  readonly mode: LockMode;
+  readonly timeout: number;
+  readonly abortAfter?: number;
+  /** `unavailable`: StorageError('unavailable'), Redis unreachable; `lost`: lost before `timeout: 0` could hand it out. */
+  readonly outcome: 'granted' | 'null' | 'timeout' | 'aborted' | 'lost' | 'unavailable' | 'error';
+  readonly error?: string;
+  readonly requestedAt: number;
+  readonly settledAt: number;
+  readonly generation?: number;
+}
+
+/**
+ * One grant as its holder saw it, streamed to the driver while held (so a killed holder's reads up to
+ * its last report count). Every read of `guard.signal.aborted` runs crosslock's synchronous lease
+ * checks; `[firstT1, firstT2]` brackets the first read that said "not aborted" and `lastT1` is the
+ * moment just BEFORE the last such read: the holder believed it held at least over `[firstT2, lastT1]`.
+ */
+export interface Hold {
+  /** `<actor>/<n>`: unique in a run. */
+  readonly key: string;
+  readonly actor: string;
+  /** The manager's clientId (one per process incarnation). */
+  readonly owner: string;
+  readonly name: string;
+  readonly mode: LockMode;
+  readonly generation: number;
+  /** When the call returned the guard. */
+  readonly grantedAt: number;
+  firstT1?: number;
+  firstT2?: number;
+  lastT1?: number;
+  reads: number;
+  /** When a read first said aborted, and the LockLostError kind. */
+  lostAt?: number;
+  lostKind?: string;
+  /** When the holder stopped reading to release. */
+  releasedAt?: number;
+}
+
+/** Sent to the driver (and its delivery awaited) BEFORE each fenced put. */
+export interface Intent {
+  readonly id: string;
+  /** The id of the counter value the write read (`CHAIN_START` for none). */
+  readonly prev: string;
+  readonly n: number;
+  readonly lockName: string;
+  readonly generation: number;
+  readonly owner: string;
+  readonly actor: string;
+  readonly readSentAt: number;
+  readonly readAnsweredAt: number;
+  /** Taken before the intent was sent: the put was sent later. */
+  readonly putSentAt: number;
+}
+
+export interface WriteReport {
+  readonly id: string;
+  readonly lockName: string;
+  /** `ok`, `StaleLockError`, `unavailable` (StorageError('unavailable'): may or may not have landed), or `name: message`. */
+  readonly outcome: string;
+  readonly refusedBy?: 'signal' | 'store';
+  readonly reason?: string;
+  readonly settledAt: number;
+}
+
+/** What one action (or a drain) reports. */
+export interface ActReport {
+  readonly actor: string;
+  readonly calls: CallReport[];
+  readonly writes: WriteReport[];
+  /** LockLostError kinds guards were told of since the last report. */
+  readonly lost: string[];
+  readonly released: number;
+  /** Releases that failed because Redis was unreachable (the lease lapses there). */
+  readonly releasesUnavailable: number;
+  readonly problems: string[];
+}
+
+export type ToChild = { readonly cmd: 'act'; readonly id: number; readonly action: ProcAction } | { readonly cmd: 'drain'; readonly id: number };
+
+export type FromChild =
+  | { readonly t: 'ready'; readonly clientId: string }
+  | { readonly t: 'done'; readonly id: number; readonly report: ActReport }
+  | { readonly t: 'hold'; readonly hold: Hold }
+  | { readonly t: 'intent'; readonly intent: Intent }
+  | { readonly t: 'problem'; readonly text: string };
+
+/** A window in which Redis did not answer (paused) or was down (crash, restart), on the shared clock. */
+export interface Outage {
+  readonly step: number;
+  readonly kind: ServerEvent['kind'] | 'crash (restart fell back to SIGKILL)';
+  /** Whether the data was lost (an empty restart). */
+  readonly empty: boolean;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A window in which a process was stopped (SIGSTOP). */
+export interface Stop {
+  readonly actor: string;
+  readonly from: number;
+  readonly to: number;
+}
