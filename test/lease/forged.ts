@@ -11,7 +11,9 @@
  * "Changed nothing" is checked once both managers have been to the store since the messages arrived
  * (their stored entries rewritten), so a reaction to them would have happened.
  */
+import { deleteDB, openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { IndexedDbLockManager } from '../../src/indexeddb.js';
 import { PROTOCOL_VERSION } from '../../src/lease/messages.js';
 import type { LockGuard, LockManager, LockWarning } from '../../src/index.js';
 
@@ -83,6 +85,18 @@ export function forgedMessageSuite(name: string, target: () => ForgeryTarget): v
       return record!;
     }
 
+    type Setup = Awaited<ReturnType<typeof setup>>;
+
+    /** Once both managers asked the store since: the holder still holds, the waiter still waits; then both let go. */
+    async function unchanged({ held, waiting, name, holder, waiter, settled }: Setup): Promise<void> {
+      const record = await bothAskedSince(name, holder, waiter);
+      expect(record.holders.map((e) => e.token)).toEqual([holder.token]);
+      expect(held.signal.aborted).toBe(false);
+      expect(settled()).toBe(false);
+      await held.release();
+      await (await waiting).release();
+    }
+
     const v = PROTOCOL_VERSION;
     const forgeries = (name: string, holder: StoredEntry, waiter: StoredEntry) => ({
       'a handoff to the waiter': { v, t: 'released', name, granted: [{ token: waiter.token, expires: waiter.expires + 60_000, lease: 60_000 }], generation: 1, queued: false },
@@ -92,33 +106,19 @@ export function forgedMessageSuite(name: string, target: () => ForgeryTarget): v
 
     for (const kind of ['a handoff to the waiter', 'a steal of the holder', "the holder's death, from another owner"] as const) {
       it(`${kind}: the holder keeps the lock, the waiter keeps waiting`, async () => {
-        const { held, waiting, name, holder, waiter, settled } = await setup();
-        await t.post(forgeries(name, holder, waiter)[kind]);
-        const record = await bothAskedSince(name, holder, waiter);
-        expect(record.holders.map((e) => e.token)).toEqual([holder.token]);
-        expect(held.signal.aborted).toBe(false);
-        expect(settled()).toBe(false);
-        await held.release();
-        await (await waiting).release();
+        const lock = await setup();
+        await t.post(forgeries(lock.name, lock.holder, lock.waiter)[kind]);
+        await unchanged(lock);
       });
     }
 
     it(`the holder's death from its own owner: obeyed ${'only where a page lifecycle exists'}`, async () => {
-      const { a, held, waiting, name, holder, waiter, settled } = await setup();
-      await t.post({ v, t: 'dead', owner: a.clientId, tokens: [holder.token], names: [name] });
-      if (t.lifecycle) {
-        // A tab that says its own grant is gone gives it up: the waiter takes the lock (browsers only).
-        const next = await waiting;
-        await next.release();
-        await held.release().catch(() => {});
-        return;
-      }
-      const record = await bothAskedSince(name, holder, waiter);
-      expect(record.holders.map((e) => e.token)).toEqual([holder.token]);
-      expect(held.signal.aborted).toBe(false);
-      expect(settled()).toBe(false);
-      await held.release();
-      await (await waiting).release();
+      const lock = await setup();
+      await t.post({ v, t: 'dead', owner: lock.a.clientId, tokens: [lock.holder.token], names: [lock.name] });
+      if (!t.lifecycle) return unchanged(lock);
+      // A tab that says its own grant is gone gives it up: the waiter takes the lock (browsers only).
+      await (await lock.waiting).release();
+      await lock.held.release().catch(() => {});
     });
 
     it('malformed messages are dropped, each with a LockWarning, and change nothing', async () => {
@@ -150,4 +150,29 @@ export function forgedMessageSuite(name: string, target: () => ForgeryTarget): v
       await (await waiting).release();
     });
   });
+}
+
+/** IndexedDB leases and their BroadcastChannel, as a stranger of the origin sees them (Node: fake-indexeddb; Chromium). */
+export function indexedDbTarget(lifecycle: boolean): () => ForgeryTarget {
+  return () => {
+    const database = `forged-${Math.random().toString(36).slice(2)}`;
+    const channel = new BroadcastChannel(`crosslock:lease:v${PROTOCOL_VERSION}:${database}`);
+    const manager = (): IndexedDbLockManager => new IndexedDbLockManager({ database, leaseMs: 1000, renewMs: 100 });
+    return {
+      managers: () => [manager(), manager()],
+      post: async (message) => channel.postMessage(message),
+      async records() {
+        const db = await openDB(database);
+        const tx = db.transaction('leases');
+        const [keys, values] = await Promise.all([tx.store.getAllKeys(), tx.store.getAll()]);
+        db.close();
+        return Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
+      },
+      lifecycle,
+      async close() {
+        channel.close();
+        await deleteDB(database);
+      },
+    };
+  };
 }
