@@ -14,6 +14,14 @@
  * - SAFETY (lnd #4377): never replace a non-empty backup with an empty one, nor one that does not verify
  *   or belongs to another wallet (`BackupRefusedError`, nothing written), unless the call says
  *   `{ replace: true }`. The last `keep` backups (default 10) stay in the archive (`history()`).
+ * - ITS OWN CAMPAIGN (`manager`) NEVER DIES SILENTLY: only `close()` or its manager closing end it. A try
+ *   for the lock that failed (storage, the Web Locks ledger not loading) is an `'error'` event carrying the
+ *   election's `ElectionError` (its cause, `retryInMs`), and the election tries again after a capped backoff
+ *   (crosslock/leader); once it leads again, the newest state is written.
+ * - AFTER `close()` RESOLVES its own election leads no more, the campaign and the write under way have
+ *   settled, and the lock is released, wherever the close lands (also between the lock's grant and the
+ *   campaign going on). Fencing goes through the leadership's guard, whose signal runs the leadership's
+ *   checks when a target reads it (the OPFS and file targets check it just before they replace the file).
  */
 import { InvalidOptionError } from '../core/errors.js';
 import { checkObject, must } from '../core/options.js';
@@ -22,7 +30,8 @@ import { KIND, type LeaderElectionOptions } from '../leader/options.js';
 import type { LockManager } from '../core/types.js';
 import type { Leadership } from '../leader/leadership.js';
 import { BackupFormatError, BackupRefusedError } from './errors.js';
-import { decode, encode, MAX_WALLET_ID, peek, type BackupHeader } from './format.js';
+import { BackupErrorEvent, BackupEvent, type BackupInfo } from './events.js';
+import { decode, encode, MAX_WALLET_ID, peek } from './format.js';
 import { IndexedDbBackupTarget, type BackupTarget } from './indexeddb.js';
 
 export const DEFAULT_KEEP = 10;
@@ -51,32 +60,20 @@ export interface BackupSwapperOptions<S> {
   keep?: number;
 }
 
-/** What a backup is, without its bytes. */
-export interface BackupInfo extends BackupHeader {
-  readonly size: number;
-}
-
-/** Dispatched after each swap this swapper made (`info`, `bytes`): hand them to an off-device copy. */
-export class BackupEvent extends Event {
-  constructor(
-    readonly info: BackupInfo,
-    readonly bytes: Uint8Array,
-  ) {
-    super('backup');
-  }
-}
-
-/** Dispatched as `'error'` when a write nobody awaits (the one made on becoming leader) fails. */
-export class BackupErrorEvent extends Event {
-  constructor(readonly error: unknown) {
-    super('error');
-  }
-}
-
 interface Pending<S> {
   state: S;
   replace: boolean;
   waiters: Array<{ resolve: (info: BackupInfo | null) => void; reject: (error: unknown) => void }>;
+}
+
+/** The typed `backup` and `error` listeners (declaration merging: no code). */
+export interface BackupSwapper<S> {
+  addEventListener(type: 'backup', listener: (event: BackupEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: 'error', listener: (event: BackupErrorEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: 'backup', listener: (event: BackupEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: 'error', listener: (event: BackupErrorEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }
 
 export class BackupSwapper<S> extends EventTarget {
@@ -89,6 +86,10 @@ export class BackupSwapper<S> extends EventTarget {
   #newest: { state: S; replace: boolean } | undefined;
   #pending: Pending<S> | undefined;
   #writing = false;
+  /** The latest drain of pending writes (settled once none is under way): what `close()` waits for. */
+  #drained: Promise<void> | undefined;
+  /** Its own election's campaign (`manager`). */
+  readonly #campaigning: Promise<void> | undefined;
   #writtenBy: Leadership | undefined;
 
   constructor(options: BackupSwapperOptions<S>) {
@@ -110,7 +111,8 @@ export class BackupSwapper<S> extends EventTarget {
     this.#target = o.target ?? new IndexedDbBackupTarget(o.walletId, o.database);
     // Leading: write the newest state at once (duty moves with leadership, no gap).
     this.#o.election.addEventListener('change', this.#onChange);
-    if (this.#own) void this.#campaign(this.#own);
+    this.#own?.addEventListener('error', (event) => this.dispatchEvent(new BackupErrorEvent(event.error)));
+    this.#campaigning = this.#own && this.#campaign(this.#own);
   }
 
   /** The election the swapper writes under (its own with `manager`). */
@@ -125,14 +127,14 @@ export class BackupSwapper<S> extends EventTarget {
     return () => this.removeEventListener('backup', onBackup);
   }
 
-  /** Its own election: leads whenever it can, until closed. */
+  /** Its own election: leads whenever it can, until closed (lead() reports and outlives every other failure). */
   async #campaign(election: LeaderElection): Promise<void> {
     for (;;) {
       let leadership: Leadership;
       try {
         leadership = await election.lead();
       } catch {
-        return; // closed
+        return; // closed: the election (close()) or its manager
       }
       await new Promise((resolve) => (leadership.signal.aborted ? resolve(undefined) : leadership.signal.addEventListener('abort', resolve, { once: true })));
     }
@@ -158,7 +160,7 @@ export class BackupSwapper<S> extends EventTarget {
       pending.state = state;
       pending.replace = replace;
       pending.waiters.push({ resolve, reject });
-      void this.#drain();
+      if (!this.#writing) this.#drained = this.#drain();
     });
   }
 
@@ -192,9 +194,15 @@ export class BackupSwapper<S> extends EventTarget {
     return this.#o.unpack(payload);
   }
 
-  close(): void {
+  /**
+   * Stops: its own election (`manager`) leads no more and its lock is released; resolves once the campaign
+   * and the write under way have settled (then the default target's connection is closed).
+   */
+  async close(): Promise<void> {
     this.#o.election.removeEventListener('change', this.#onChange);
-    void this.#own?.close();
+    await this.#own?.close();
+    await this.#campaigning;
+    await this.#drained;
     if (!this.#o.target) this.#target.close();
   }
 

@@ -24,6 +24,9 @@
  *   The fencing token stays the real guarantee; this keeps a thawed leader from even trying.
  * - Beats and checks run on the worker ticker (stores/indexeddb/ticker.ts), so a HIDDEN leader, whose
  *   page timers the browser throttles, keeps beating and is not mistaken for a dead one.
+ * - `lead()` NEVER DIES SILENTLY (only `close()`, the caller's abort or a closed manager end it; any other
+ *   failure is an `'error'` event and a capped backoff), and AFTER `close()` RESOLVES nothing leads, the
+ *   `lead()` under way has settled and the lock is released, wherever the close lands: campaign.ts.
  *
  * Constants: `heartbeatMs` 1000 (a beat a second costs nothing, and several can be lost before anyone
  * worries); `staleAfterMs` 10,000: longer than the long tasks a wallet runs on its main thread (key
@@ -31,32 +34,25 @@
  */
 import { clusterChannels } from '../core/channel.js';
 import { LockLostError, ManagerClosedError } from '../core/errors.js';
-import { reservedOptions } from '../core/names.js';
 import type { LockGuard, LockManager } from '../core/types.js';
 import { Ticker } from '../stores/indexeddb/ticker.js';
 import { announcementBus, type AnnouncementBus } from './bus.js';
+import { run, type Campaign } from './campaign.js';
 import { ElectionBusyError, LeadershipEndedError } from './errors.js';
-import { leadership, type Leadership } from './leadership.js';
+import { leadership, type Leader as Leading, type Leadership } from './leadership.js';
 import { LEADER_PROTOCOL_VERSION as v, type LeaderMessage } from './messages.js';
-import { LeaderChangeEvent, parseElectionOptions, parseLeadOptions, type LeaderElectionOptions } from './options.js';
+import { ElectionErrorEvent, LeaderChangeEvent, parseElectionOptions, parseLeadOptions, type LeaderElectionOptions } from './options.js';
 import { missedTicks, takeOverIn } from './steal.js';
 import { checked, EMPTY_VIEW, observe, sameLeader, type LeaderInfo, type View } from './view.js';
 import { shouldHandOff } from './visible.js';
 
-/** A leadership under way: the object handed out, its signal's controller, and its release once ended. */
-interface Leading {
-  readonly leadership: Leadership;
-  readonly controller: AbortController;
-  release: Promise<void> | undefined;
-  /** When this leader last announced itself (its monotonic clock). */
-  beatAt: number;
-}
-
-/** The typed `change` listener (declaration merging: no code). */
+/** The typed `change` and `error` listeners (declaration merging: no code). */
 export interface LeaderElection {
   addEventListener(type: 'change', listener: (event: LeaderChangeEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: 'error', listener: (event: ElectionErrorEvent) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
   removeEventListener(type: 'change', listener: (event: LeaderChangeEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: 'error', listener: (event: ElectionErrorEvent) => void, options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }
 
@@ -78,6 +74,19 @@ export class LeaderElection extends EventTarget {
   #leading: Leading | undefined;
   /** The pending wait for the lock, aborted to steal instead. */
   #waiting: AbortController | undefined;
+  /** The `lead()` under way (settled once it is not): what `close()` waits for. */
+  #campaign: Promise<unknown> | undefined;
+  #campaigning = false;
+  /** What the campaign of `lead()` (campaign.ts) may do to this election. */
+  readonly #hooks: Campaign = {
+    election: this,
+    closer: this.#closer.signal,
+    manager: () => this.#manager,
+    waiting: (wait) => ((this.#waiting = wait), this.#sayVisible()),
+    busy: (on) => void (this.#campaigning = on),
+    handsOff: () => this.#handsOff(),
+    become: (guard, stole) => this.#become(guard, stole),
+  };
   #lastTick = now();
   #healthySince = now();
   #stoleAt = -Infinity;
@@ -120,45 +129,37 @@ export class LeaderElection extends EventTarget {
   /**
    * Waits, for as long as it takes, to lead. Rejects with the signal's reason when aborted,
    * `ManagerClosedError` when the election or its manager closes, `ElectionBusyError` while this
-   * election already leads or waits.
+   * election already leads or waits. Any other failure is an `'error'` event, and it goes on (see above).
    */
-  async lead(options: { signal?: AbortSignal } = {}): Promise<Leadership> {
-    const signal = parseLeadOptions(options);
-    if (this.#closer.signal.aborted) throw this.#closer.signal.reason;
-    if (this.#leading || this.#waiting) throw new ElectionBusyError(this.name);
-    signal?.throwIfAborted();
-    for (;;) {
-      const wait = (this.#waiting = new AbortController());
-      this.#sayVisible();
-      let guard: LockGuard | null = null;
-      let stole = false;
-      try {
-        const signals = [this.#closer.signal, wait.signal, ...(signal ? [signal] : [])];
-        guard = await this.#manager.lock(this.lockName, reservedOptions({ timeout: Infinity, signal: AbortSignal.any(signals) }));
-      } catch (error) {
-        if (!wait.signal.aborted || signal?.aborted || this.#closer.signal.aborted) throw this.#closer.signal.aborted ? this.#closer.signal.reason : error;
-        // Our own tick decided to take over (steal.ts): steal instead of waiting.
-        guard = await this.#manager.lock(this.lockName, reservedOptions({ timeout: 0, steal: true } as { timeout: number })).catch(() => null);
-        stole = !!guard;
-      } finally {
-        this.#waiting = undefined;
-      }
-      // preferVisible: a hidden follower granted the lock while a visible one waits passes it straight on.
-      if (guard && !stole && this.#handsOff()) {
-        await guard.release().catch(() => {});
-        continue;
-      }
-      if (guard) return this.#become(guard, stole);
+  lead(options: { signal?: AbortSignal } = {}): Promise<Leadership> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = parseLeadOptions(options);
+      if (this.#closer.signal.aborted) throw this.#closer.signal.reason;
+      if (this.#leading || this.#campaigning) throw new ElectionBusyError(this.name);
+      if (signal?.aborted) throw signal.reason;
+    } catch (error) {
+      return Promise.reject(error);
     }
+    // Not wrapped in another promise: once `close()` has waited for this one, the caller's has settled.
+    const campaign = run(this.#hooks, signal);
+    this.#campaign = campaign.catch(() => {});
+    return campaign;
   }
 
-  /** Stops taking part: a pending `lead()` rejects with `ManagerClosedError`, a leadership ends (`LeadershipEndedError('closed')`). */
+  /**
+   * Stops taking part: a pending `lead()` rejects with `ManagerClosedError`, a leadership ends
+   * (`LeadershipEndedError('closed')`). Resolves once nothing leads, the `lead()` under way has settled,
+   * and the lock is released.
+   */
   async close(): Promise<void> {
     if (!this.#closer.signal.aborted) this.#closer.abort(new ManagerClosedError(`the election "${this.name}" was closed`));
     this.#ticker.stop();
     clearTimeout(this.#recheck);
     const leading = this.#leading;
-    if (leading) await this.#end(leading, new LeadershipEndedError('closed', this.name));
+    const ended = leading && this.#end(leading, new LeadershipEndedError('closed', this.name));
+    await this.#campaign;
+    await ended;
     this.#bus.close();
   }
 

@@ -31,3 +31,20 @@ export class ElectionBusyError extends Error {
     super(`election "${electionName}" already leads or waits to lead`);
   }
 }
+
+/**
+ * `lead()` could not have the election's lock: storage failed, the Web Locks ledger did not load, a steal
+ * failed. The election's `'error'` event (`ElectionErrorEvent`) carries it, with what failed as `cause`;
+ * `lead()` goes on and asks again after `retryInMs` (the backoff of core/signals.ts: 100 ms doubling, at
+ * most 5 s). Only `close()`, the caller's abort or a closed manager end a `lead()`.
+ */
+export class ElectionError extends Error {
+  override readonly name = 'ElectionError';
+  constructor(
+    readonly electionName: string,
+    readonly retryInMs: number,
+    cause: unknown,
+  ) {
+    super(`election "${electionName}" could not take its lock, again in ${retryInMs} ms`, { cause });
+  }
+}

@@ -1,6 +1,7 @@
-/** What `new LeaderElection()` takes (checked), and the event it dispatches (election.ts). */
+/** What `new LeaderElection()` takes (checked), and the events it dispatches (election.ts). */
 import { checkDerived, reserved, type ReservedKind } from '../core/names.js';
 import { checkObject, msOption, must } from '../core/options.js';
+import type { ElectionError } from './errors.js';
 import type { LeaderInfo } from './view.js';
 
 export const DEFAULT_HEARTBEAT_MS = 1000;
@@ -23,6 +24,13 @@ export interface LeaderElectionOptions {
 export class LeaderChangeEvent extends Event {
   constructor(readonly leader: LeaderInfo | null) {
     super('change');
+  }
+}
+
+/** The `error` event: `lead()` could not have the election's lock this time, and asks again after `error.retryInMs`. */
+export class ElectionErrorEvent extends Event {
+  constructor(readonly error: ElectionError) {
+    super('error');
   }
 }
 

@@ -1,31 +1,5 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FIRST_RETRY_MS, MAX_RETRY_MS, retryInMs, startSignal } from './campaign.js';
-
-describe('retryInMs', () => {
-  it.each([
-    [1, 100],
-    [2, 200],
-    [3, 400],
-    [4, 800],
-    [5, 1600],
-    [6, 3200],
-    [7, 5000],
-    [8, 5000],
-    [1000, 5000],
-  ])('after failure %i in a row: %i ms', (failures, ms) => {
-    expect(retryInMs(failures)).toBe(ms);
-  });
-
-  it('never waits less than the first step or more than the cap, and never less after more failures', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000 }), (n) => {
-        const ms = retryInMs(n);
-        return ms >= FIRST_RETRY_MS && ms <= MAX_RETRY_MS && retryInMs(n + 1) >= ms;
-      }),
-    );
-  });
-});
+import { startSignal } from './campaign.js';
 
 /** Something whose signal getter runs a check, as a guard or a leadership does. */
 function checked() {

@@ -18,37 +18,15 @@
  *   ended, an implementation factory still running is not waited for (`ended`); its alive lock request is,
  *   and is given back, so no lock of it is held once `close()` resolves (host.ts).
  *
- * Constants: the backoff starts at `FIRST_RETRY_MS` = 100 ms and doubles with each failure in a row, capped
- * at `MAX_RETRY_MS` = 5 s, and starts again from 100 ms once a start has served. 100 ms: a `'failed'` update
- * is often one aborted transaction, worth trying again soon, but never at once (a lock asked for again at
- * once, failing each time, looped hundreds of times a second). 5 s: calls wait for a host for their whole
- * `timeout` (30 s by default), so a store that heals has a host again within 5 s, well inside it, while a
- * store that stays down costs one failed attempt per host every 5 s, and one `'error'` event.
+ * The backoff is the coordination layers' (core/signals.ts `retryInMs`: 100 ms doubling to 5 s, and why),
+ * started again from 100 ms once a start has served: calls wait for a host for their whole `timeout` (30 s
+ * by default), so a store that heals has a host again within 5 s, well inside it.
  */
 import type { ServiceHostErrorKind } from './errors.js';
 import type { HostContext } from './hosting.js';
 
-export const FIRST_RETRY_MS = 100;
-export const MAX_RETRY_MS = 5000;
-
-/** How long the campaign waits after its `failures`-th failure in a row (1, 2, ...). Pure. */
-export const retryInMs = (failures: number): number => Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1));
-
 /** How one start ended: `true`, it served; `false`, it ended before serving (its leadership lost, the host closed); or it failed. */
 export type StartOutcome = boolean | { readonly kind: ServiceHostErrorKind; readonly cause: unknown; readonly context?: HostContext };
-
-/** Resolves after `ms`, or at once when `signal` aborts (its listener and timer removed either way). */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, signal.aborted ? 0 : ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** What a start's signal follows: anything whose `signal` getter runs checks (a guard, a leadership). */
 interface Checked {

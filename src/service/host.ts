@@ -46,7 +46,8 @@ import { scopedBus, type Bus } from '../leader/bus.js';
 import { LeaderElection } from '../leader/election.js';
 import type { Leadership } from '../leader/leadership.js';
 import { KIND, type LeaderElectionOptions } from '../leader/options.js';
-import { pause, retryInMs, startSignal, type StartOutcome } from './campaign.js';
+import { pause, retryInMs } from '../core/signals.js';
+import { startSignal, type StartOutcome } from './campaign.js';
 import { HostEndpoint } from './endpoint.js';
 import { answerCall, attempt, serves, type Reply, type Serving } from './host-calls.js';
 import { ServiceClosedError, ServiceHostError, type ServiceHostErrorKind } from './errors.js';
@@ -143,6 +144,8 @@ export class ServiceHost extends EventTarget {
         checkServiceName(manager.prefix, this.name);
         if (stop.aborted) return;
         election = new LeaderElection(manager, this.name, { ...electionOptions, [KIND]: 'service' } as LeaderElectionOptions);
+        // The election tries again on its own after a failed try for its lock (crosslock/leader): said as ours.
+        election.addEventListener('error', (event) => this.#failed('election', event.error.retryInMs, event.error.cause));
       } catch (error) {
         return this.#failed('manager', undefined, error);
       }

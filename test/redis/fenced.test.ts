@@ -93,6 +93,10 @@ describe('RedisFencedStore', () => {
     await expect(store.put(guard, 'a', undefined)).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'value' });
     await expect(store.put(guard, 1 as never, 'v')).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'key' });
     await expect(store.putAll(guard, 'no' as never)).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'entries' });
+    // delete() refuses a bad key the way put() does: a rejected promise, never a synchronous throw.
+    let deleting: Promise<void> | undefined;
+    expect(() => (deleting = store.delete(guard, 42 as never))).not.toThrow();
+    await expect(deleting).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'key' });
     expect(await store.entries()).toEqual([]);
     const shared = await locks.lock('s', { timeout: 1000, mode: 'shared' });
     await expect(store.put(shared, 'a', 1)).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'guard' });

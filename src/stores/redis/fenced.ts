@@ -82,8 +82,8 @@ export class RedisFencedStore<T = unknown> {
     return this.#write(guard, changes);
   }
 
-  /** Deletes `key` if `guard` still holds its lock; else `StaleLockError`, nothing deleted. */
-  delete(guard: LockGuard, key: string): Promise<void> {
+  /** Deletes `key` if `guard` still holds its lock; else `StaleLockError`, nothing deleted. Bad input rejects, as `put` does. */
+  async delete(guard: LockGuard, key: string): Promise<void> {
     return this.#write(guard, [[checkKey(key), '']]);
   }
 
