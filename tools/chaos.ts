@@ -14,6 +14,11 @@
  * Chromium is found like the tests (tools/browser.ts), and launched WITH the back/forward cache, which
  * Playwright turns off by default (`--disable-back-forward-cache`).
  *
+ * `--config leader,service,backup` (and `leader-web-locks`, `service-web-locks`, `backup-web-locks`: in the
+ * default set, after the lock configurations) drive crosslock/leader, crosslock/service and crosslock/backup
+ * over 8 pages, with injected storage failures besides (e2e/chaos/layers/run.ts); their step kinds for
+ * `--without` are LAYER_STEP_KINDS.
+ *
  * `--config redis` (in the default set, run last; no browser) drives the Redis backend across 5 real
  * Node processes on a redis-server of its own, which it crashes, restarts and pauses, while processes
  * are killed and stopped (e2e/chaos/redis/run.ts); its step kinds for `--without` are REDIS_STEP_KINDS.
@@ -30,6 +35,11 @@ import { CHROMIUM_ARGS, findChromium } from './browser.js';
 import { runRedisChaos } from '../e2e/chaos/redis/run.js';
 import { REDIS_STEP_KINDS } from '../e2e/chaos/redis/schedule.js';
 import { formatRedis, type RedisSummary } from '../e2e/chaos/redis/summary.js';
+import { LAYER_CONFIGS } from '../e2e/chaos/layers/configs.js';
+import { runLayerChaos } from '../e2e/chaos/layers/run.js';
+import { LAYER_STEP_KINDS } from '../e2e/chaos/layers/schedule.js';
+import { formatLayer, type LayerSummary } from '../e2e/chaos/layers/summary.js';
+import { LAYER_CONFIG_NAMES, type LayerConfigName } from '../e2e/chaos/layers/types.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -46,13 +56,13 @@ const actions = integer('actions', 500);
 const concurrency = integer('concurrency', DEFAULT_CONCURRENCY);
 const graceMs = integer('grace', DEFAULT_GRACE_MS);
 if (concurrency < 1) throw new Error('--concurrency must be at least 1');
-const ALL_CONFIGS: readonly string[] = [...CONFIG_NAMES, 'redis'];
+const ALL_CONFIGS: readonly string[] = [...CONFIG_NAMES, ...LAYER_CONFIG_NAMES, 'redis'];
 const configs = (option('config') ?? ALL_CONFIGS.join(',')).split(',').filter(Boolean);
 for (const name of configs) if (!ALL_CONFIGS.includes(name)) throw new Error(`unknown --config ${name} (known: ${ALL_CONFIGS.join(', ')})`);
-const browserConfigs = configs.filter((name): name is ConfigName => name !== 'redis');
+const browserConfigs = configs.filter((name): name is ConfigName | LayerConfigName => name !== 'redis');
 const without = (option('without') ?? '').split(',').filter(Boolean);
 // A kind one configuration does not know is left out of the others' schedules only.
-const KINDS: readonly string[] = [...new Set([...STEP_KINDS, ...REDIS_STEP_KINDS])];
+const KINDS: readonly string[] = [...new Set([...STEP_KINDS, ...REDIS_STEP_KINDS, ...LAYER_STEP_KINDS])];
 for (const kind of without) if (!KINDS.includes(kind)) throw new Error(`unknown --without ${kind} (known: ${KINDS.join(', ')})`);
 
 /** A progress line on stderr every this many steps, so a run of 20,000 shows it is alive. */
@@ -61,7 +71,7 @@ const PROGRESS_EVERY = 1000;
 const replay = replayCommand({ config: configs.join(','), seed, actions, without, concurrency, graceMs });
 console.log(`chaos: seed ${seed}, ${actions} actions per configuration, ${configs.join(', ')}${without.length ? `, without ${without.join(', ')}` : ''} (replay: ${replay})`);
 
-const summaries: Array<Summary | RedisSummary> = [];
+const summaries: Array<Summary | RedisSummary | LayerSummary> = [];
 const progress = (name: string, began: number) => (started: number, total: number): void => {
   if (started % PROGRESS_EVERY === 0 && started < total) console.error(`chaos: ${name}: ${started}/${total} steps started, ${Math.round((Date.now() - began) / 1000)} s`);
 };
@@ -91,7 +101,13 @@ async function runBrowserConfigs(browser: Awaited<ReturnType<typeof chromium.lau
     const problems = new PageProblems();
     try {
       const onStep = progress(name, Date.now());
-      const summary = await runChaos({ config: CONFIGS[name], seed, actions, context, tabs: new Tabs(context, problems), problems, concurrency, graceMs, without, onStep });
+      if (name in LAYER_CONFIGS) {
+        const summary = await runLayerChaos({ config: LAYER_CONFIGS[name as LayerConfigName], seed, actions, context, tabs: new Tabs(context, problems), problems, concurrency, graceMs, without, onStep });
+        summaries.push(summary);
+        console.log(formatLayer(summary));
+        continue;
+      }
+      const summary = await runChaos({ config: CONFIGS[name as ConfigName], seed, actions, context, tabs: new Tabs(context, problems), problems, concurrency, graceMs, without, onStep });
       summaries.push(summary);
       console.log(format(summary));
     } finally {

@@ -7,7 +7,7 @@ import type { BrowserContext } from '@playwright/test';
 import { withoutViteHmr, withoutWebLocks } from '../helpers.js';
 import type { ChaosConfig } from './configs.js';
 
-export async function prepareContext(context: BrowserContext, config: ChaosConfig): Promise<void> {
+export async function prepareContext(context: BrowserContext, config: Pick<ChaosConfig, 'noWebLocks'>): Promise<void> {
   await withoutViteHmr(context);
   if (config.noWebLocks) await withoutWebLocks(context);
 }

@@ -33,21 +33,25 @@
 import { checkBounds, type TimedCall } from './bounds.js';
 import { CHAIN_START, type Counter, type GrantLog, type Intent, type WriteReport } from './types.js';
 
-export interface Evidence {
+/** What every configuration's checker is given (the Redis one too: redis/invariants.ts); `I`, `W`: its intents and write reports. */
+export interface RunEvidence<I extends Intent = Intent, W extends WriteReport = WriteReport> {
   readonly names: readonly string[];
-  readonly intents: readonly Intent[];
-  readonly grants: readonly GrantLog[];
+  readonly intents: readonly I[];
+  /** The fenced counters at the end. */
   readonly counters: Readonly<Record<string, Counter | undefined>>;
-  /** Writes whose outcome a surviving page reported. */
-  readonly writes: readonly WriteReport[];
-  /** Calls reported by surviving pages, with how long their own page, and at most another page, was paused while they were pending. */
-  readonly calls: readonly TimedCall[];
+  /** Writes whose outcome a surviving actor reported. */
+  readonly writes: readonly W[];
   readonly graceMs: number;
-  /** Count the known slow-LockTimeoutError bug (bounds.ts) as violations. */
   /** Promises of the driver still pending at the end. */
   readonly unsettled: readonly string[];
-  /** Page problems (fixtures' PageProblems), actor problems, and driver-side failures. */
+  /** Actor problems and driver-side failures (and, here, page problems: fixtures' PageProblems). */
   readonly problems: readonly string[];
+}
+
+export interface Evidence extends RunEvidence {
+  readonly grants: readonly GrantLog[];
+  /** Calls reported by surviving pages, with how long their own page, and at most another page, was paused while they were pending. */
+  readonly calls: readonly TimedCall[];
 }
 
 export interface Verdict {
@@ -108,27 +112,31 @@ export function check(e: Evidence): Verdict {
   return { violations, landed, waitedOnPausedPage: bounds.waitedOnPausedPage };
 }
 
-/** The chain of landed writes of `name`, oldest first, from its final value back to the start. */
-function walk(name: string, final: Counter, intents: ReadonlyMap<string, Intent>, violations: string[]): Intent[] {
-  const chain: Intent[] = [];
+/**
+ * The chain of landed writes of `name`, oldest first, from its final value back to the start (every
+ * configuration's: redis/chain.ts too). Violations name the lock as `shown.name` and a value with no
+ * intent as having `shown.noIntent`.
+ */
+export function walk<I extends Intent>(name: string, final: Counter, intents: ReadonlyMap<string, I>, violations: string[], shown = { name, noIntent: 'no logged intent' }): I[] {
+  const chain: I[] = [];
   let { id, n } = final;
   while (id !== CHAIN_START) {
     const link = intents.get(id);
     if (!link) {
-      violations.push(`${name}: value ${id} (n = ${n}) has no logged intent`);
+      violations.push(`${shown.name}: value ${id} (n = ${n}) has ${shown.noIntent}`);
       return chain.reverse();
     }
-    if (link.lockName !== name) violations.push(`${name}: value ${id} was written as a counter of "${link.lockName}"`);
-    if (link.n !== n) violations.push(`${name}: value ${id} has n = ${link.n} where the chain expects ${n}`);
+    if (link.lockName !== name) violations.push(`${shown.name}: value ${id} was written as a counter of "${link.lockName}"`);
+    if (link.n !== n) violations.push(`${shown.name}: value ${id} has n = ${link.n} where the chain expects ${n}`);
     if (chain.length > intents.size) {
-      violations.push(`${name}: the chain loops at ${id}`);
+      violations.push(`${shown.name}: the chain loops at ${id}`);
       return chain.reverse();
     }
     chain.push(link);
     id = link.prev;
     n--;
   }
-  if (n !== 0) violations.push(`${name}: the chain reached the start with ${chain.length} writes, but the final value counts ${final.n}`);
+  if (n !== 0) violations.push(`${shown.name}: the chain reached the start with ${chain.length} writes, but the final value counts ${final.n}`);
   return chain.reverse();
 }
 

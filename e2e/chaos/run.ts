@@ -1,8 +1,8 @@
 /**
  * One configuration's chaos run, shared by `npm run chaos` (tools/chaos.ts) and the bounded spec
  * (e2e/chaos.spec.ts): open 8 pages of the given context, run the seeded schedule over them with at
- * most `concurrency` steps in flight (a slot frees when a step's promise settles: no sleeps as
- * synchronisation; the schedule's own gaps, holds and freezes are the workload), then wait for every
+ * most `concurrency` steps in flight (drive.ts: a slot frees when a step's promise settles, no sleeps
+ * as synchronisation; the schedule's own gaps, holds and freezes are the workload), then wait for every
  * promise it started, drain every page and the worker, read the log and the counters from IndexedDB,
  * and check the invariants (invariants.ts). Returns the summary; the caller decides how to fail.
  */
@@ -10,6 +10,7 @@ import type { BrowserContext } from '@playwright/test';
 import type { PageProblems, Tabs } from '../fixtures.js';
 import { PAGES, type ChaosConfig } from './configs.js';
 import { prepareContext } from './context.js';
+import { driveSteps, type RunOptionsBase } from './drive.js';
 import { check } from './invariants.js';
 import { schedule } from './schedule.js';
 import { Slot } from './slots.js';
@@ -17,26 +18,13 @@ import { DEFAULT_CONCURRENCY, DEFAULT_GRACE_MS, emptySummary, tallyPage, tallyRe
 import { Tracker } from './tracker.js';
 import type { ActReport, CallReport, Step, WriteReport } from './types.js';
 
-export interface RunOptions {
+/** `without`: see `STEP_KINDS`. */
+export interface RunOptions extends RunOptionsBase {
   readonly config: ChaosConfig;
-  readonly seed: number;
-  readonly actions: number;
   readonly context: BrowserContext;
   readonly tabs: Tabs;
   readonly problems: PageProblems;
-  /** Steps in flight at most. */
-  readonly concurrency?: number;
-  /** Slack on every call's time bound, for a loaded 2-core machine. */
-  readonly graceMs?: number;
-  /** How long the end waits for the promises still in flight before calling them hung. */
-  readonly settleMs?: number;
-  /** Step kinds left out of the schedule (see `STEP_KINDS`). */
-  readonly without?: readonly string[];
-  /** Called after each step is started, with the count started so far (for a long run's progress line). */
-  readonly onStep?: (started: number, total: number) => void;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const overlap = (intervals: ReadonlyArray<[number, number]>, from: number, to: number): number =>
   intervals.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
@@ -78,16 +66,8 @@ export async function runChaos(o: RunOptions): Promise<Summary> {
   };
 
   const tracker = new Tracker();
-  const inflight = new Set<Promise<void>>();
-  for (const step of steps) {
-    while (inflight.size >= concurrency) await Promise.race(inflight);
-    const label = 'page' in step ? `step #${step.i}: ${step.page.kind} of page ${step.slot}` : `step #${step.i}: ${step.action.kind} on actor ${step.actor}`;
-    const { promise } = tracker.track(label, runStep(step), (error) => problems.push(`${label} failed in the driver: ${(error as Error)?.message ?? error}`));
-    inflight.add(promise);
-    void promise.then(() => inflight.delete(promise));
-    o.onStep?.(step.i + 1, steps.length);
-    if (step.gapMs > 0) await sleep(step.gapMs);
-  }
+  const label = (step: Step): string => ('page' in step ? `step #${step.i}: ${step.page.kind} of page ${step.slot}` : `step #${step.i}: ${step.action.kind} on actor ${step.actor}`);
+  await driveSteps(steps, { concurrency, tracker, problems, label, run: runStep, onStep: o.onStep });
   const settleMs = o.settleMs ?? 60_000;
   const unsettled = await tracker.pendingAfter(settleMs);
 

@@ -36,7 +36,7 @@ export class Slot {
 
   constructor(
     readonly index: number,
-    private readonly config: ChaosConfig,
+    private readonly config: Pick<ChaosConfig, 'page' | 'worker'>,
     private readonly context: BrowserContext,
     private readonly tabs: Tabs,
   ) {}
@@ -61,13 +61,16 @@ export class Slot {
 
   /** Runs an actor action on this slot's page (`worker`: on the worker it hosts) once the gate is open. */
   async act(action: ActorAction, worker: boolean): Promise<{ report: ActReport } | { error: unknown; interrupted: boolean }> {
+    const result = await this.call((page) => (worker ? page.evaluate((a) => window.chaos.workerAct(a), action) : page.evaluate((a) => window.chaos.act(a), action)));
+    return 'value' in result ? { report: result.value } : result;
+  }
+
+  /** Runs `fn` on this slot's page once the gate is open; a failure says whether a page action interrupted it. */
+  async call<R>(fn: (page: Page) => Promise<R>): Promise<{ value: R } | { error: unknown; interrupted: boolean }> {
     while (this.#busy) await this.#gate;
     const epoch = this.epoch; // read in the same task as the page is picked: a page action starting later bumps it first
     try {
-      const report = worker
-        ? await this.page.evaluate((a) => window.chaos.workerAct(a), action)
-        : await this.page.evaluate((a) => window.chaos.act(a), action);
-      return { report };
+      return { value: await fn(this.page) };
     } catch (error) {
       return { error, interrupted: this.epoch !== epoch };
     }

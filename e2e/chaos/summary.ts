@@ -3,7 +3,7 @@
  * violations (which must be 0), the seed and the command that replays it.
  */
 import type { PageOutcome } from './slots.js';
-import type { ActReport, ConfigName } from './types.js';
+import type { ActReport, CallReportOf, ConfigName } from './types.js';
 
 export interface Summary {
   config: ConfigName;
@@ -79,15 +79,25 @@ export function emptySummary(config: ConfigName, seed: number, options: Pick<Sum
 
 export const count = (into: Record<string, number>, key: string): void => void (into[key] = (into[key] ?? 0) + 1);
 
+/** The counters every configuration's summary keeps (the Redis one too: redis/summary.ts), as `tallyLocks` adds to them. */
+export type LockTally = Pick<Summary, 'granted' | 'tryLockNulls' | 'timeouts' | 'aborts' | 'lostAtHandOut' | 'storeRefusals' | 'lost' | 'releases'> & {
+  readonly writes: Pick<Summary['writes'], 'ok' | 'refused' | 'refusedBySignal' | 'refusedByStore'>;
+};
+
 /** Counts what an actor reported. */
 export function tallyReport(s: Summary, report: ActReport): void {
+  tallyLocks(s, report);
+  for (const call of report.calls) if (call.call === 'steal' && call.outcome === 'granted') s.steals++;
+}
+
+/** Counts the call outcomes, fenced writes, losses and releases of a report, in any configuration. */
+export function tallyLocks(s: LockTally, report: ActReport<CallReportOf<string, string>>): void {
   for (const call of report.calls) {
     if (call.outcome === 'granted') s.granted++;
     if (call.outcome === 'null') s.tryLockNulls++;
     if (call.outcome === 'timeout') s.timeouts++;
     if (call.outcome === 'aborted') s.aborts++;
     if (call.outcome === 'lost') s.lostAtHandOut++;
-    if (call.call === 'steal' && call.outcome === 'granted') s.steals++;
   }
   for (const w of report.writes) {
     if (w.outcome === 'ok') s.writes.ok++;
@@ -104,7 +114,7 @@ export function tallyReport(s: Summary, report: ActReport): void {
 }
 
 /** Counts what a page action did. */
-export function tallyPage(s: Summary, outcome: PageOutcome): void {
+export function tallyPage(s: Pick<Summary, 'freezes' | 'pausedMs' | 'closes' | 'crashes' | 'bfcache'>, outcome: PageOutcome): void {
   if (outcome.kind === 'freeze') {
     s.freezes++;
     s.pausedMs += outcome.pausedMs;
@@ -131,21 +141,35 @@ export function replayCommand(s: Pick<Summary, 'seed' | 'actions' | 'without' | 
   return `npm run chaos -- ${flags.filter(Boolean).join(' ')}`;
 }
 
+/** `k1 n1, k2 n2` of counts by kind, or `none`. */
+export const kinds = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+
+/** The line of the store's refusals while the guard still looked held, when there were any (every configuration). */
+export function storeRefusalLines(s: Pick<LockTally, 'writes' | 'storeRefusals'>): string[] {
+  return s.writes.refusedByStore ? [`  refused by the store while the guard still looked held: ${kinds(s.storeRefusals)}`] : [];
+}
+
+/** A summary's last lines, in every configuration: how many violations, the first 40, and the command that replays the run. */
+export function verdictLines(s: Parameters<typeof replayCommand>[0] & { readonly violations: readonly string[] }): string[] {
+  return [
+    `  violations ${s.violations.length}`,
+    ...s.violations.slice(0, 40).map((v) => `    ✗ ${v}`),
+    ...(s.violations.length > 40 ? [`    … and ${s.violations.length - 40} more`] : []),
+    ...(s.violations.length ? [`  replay: ${replayCommand(s)}`] : []),
+  ];
+}
+
 export function format(s: Summary): string {
-  const kinds = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const w = s.writes;
   const lines = [
     `chaos ${s.config} · seed ${s.seed} · ${s.actions} actions${s.without.length ? ` (without ${s.without.join(', ')})` : ''} · ${(s.ms / 1000).toFixed(1)} s`,
     `  locks granted ${s.granted} · tryLock nulls ${s.tryLockNulls} · timeouts ${s.timeouts} · aborts ${s.aborts} · steals ${s.steals} · lost at hand-out ${s.lostAtHandOut} · releases ${s.releases}`,
     `  closes ${s.closes} · crashes ${s.crashes} · freezes ${s.freezes} (${(s.pausedMs / 1000).toFixed(1)} s paused) · clock jumps ${s.clockJumps + s.clockJumpsMidHold} (${s.clockJumpsMidHold} across a hold) · bfcache navigations ${s.bfcache.navigations} (restored ${s.bfcache.restored}; reloaded: ${kinds(s.bfcache.reloaded)})`,
     `  fenced writes tried ${w.tried} · accepted ${w.ok} · refused (StaleLockError) ${w.refused} (guard already knew: ${w.refusedBySignal}, refused by the store: ${w.refusedByStore}) · landed ${w.landed} · outcome lost with its page ${w.unknown}`,
-    ...(w.refusedByStore ? [`  refused by the store while the guard still looked held: ${kinds(s.storeRefusals)}`] : []),
+    ...storeRefusalLines(s),
     `  guards told lost: ${kinds(s.lost)} · actions interrupted by their page's end ${s.interrupted} · driver promises settled ${s.promises.settled}/${s.promises.started}`,
     `  store-bound calls late only while another page was paused (excused, see bounds.ts): ${s.waitedOnPausedPage}`,
-    `  violations ${s.violations.length}`,
-    ...s.violations.slice(0, 40).map((v) => `    ✗ ${v}`),
-    ...(s.violations.length > 40 ? [`    … and ${s.violations.length - 40} more`] : []),
-    ...(s.violations.length ? [`  replay: ${replayCommand(s)}`] : []),
+    ...verdictLines(s),
   ];
   return lines.join('\n');
 }

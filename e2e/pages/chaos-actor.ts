@@ -10,21 +10,22 @@
  * the library must refuse them.
  *
  * `Date.now` is replaced once per realm by a shiftable clock for clock jumps (the library reads
- * `Date.now()` at call time); report times use `performance`, which jumps do not touch.
+ * `Date.now()` at call time); report times use `performance`, which jumps do not touch. A call's abort,
+ * the outcomes of calls not granted, the reading of refusals, the work in flight and the kept guards are
+ * shared with the Redis processes (e2e/chaos/calls.ts).
  */
 import type { LockGuard, LockManager, WebLockManager } from '../../src/index.js';
 import type { FencedStore } from '../../src/fenced.js';
+import { armLockCall, callFailure, describe, InFlight, Kept, sleep, staleRefusal } from '../chaos/calls.js';
 import { CHAIN_START, LOCK_PREFIX, type ActorAction, type ActReport, type CallReport, type Counter, type HoldPlan, type WriteReport } from '../chaos/types.js';
 import { logGrant, logIntent, storedGeneration } from './chaos-log.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const describe = (e: unknown): string => `${(e as Error)?.name}: ${(e as Error)?.message}`;
 
 let clockOffset = 0;
 let clockInstalled = false;
-/** Shifts this realm's `Date.now` by `ms` (cumulative; shift back by `-ms`). */
-function shiftClock(ms: number): void {
+/** Shifts this realm's `Date.now` by `ms` (cumulative; shift back by `-ms`). Shared with chaos-layers.ts. */
+export function shiftClock(ms: number): void {
   if (!clockInstalled) {
     const real = Date.now.bind(Date);
     Date.now = () => real() + clockOffset;
@@ -33,17 +34,11 @@ function shiftClock(ms: number): void {
   clockOffset += ms;
 }
 
-interface Kept {
-  readonly guard: LockGuard;
-  readonly timer: ReturnType<typeof setTimeout>;
-}
-
 export class Actor {
   #grants = 0;
   #writes = 0;
-  #pending = 0;
-  #idle: Array<() => void> = [];
-  readonly #kept: Kept[] = [];
+  readonly #inFlight = new InFlight();
+  readonly #kept = new Kept<LockGuard>();
   /** Lost kinds and problems not yet reported (reported with the next action's report). */
   #lost: string[] = [];
   #problems: string[] = [];
@@ -59,23 +54,17 @@ export class Actor {
   async act(action: ActorAction): Promise<ActReport> {
     const calls: CallReport[] = [];
     const writes: WriteReport[] = [];
-    await this.#track(async () => {
-      try {
-        await this.#run(action, calls, writes);
-      } catch (error) {
-        this.#problems.push(`${this.tag} ${action.kind}: unexpected ${describe(error)}`);
-      }
-    });
+    await this.#inFlight.act(
+      () => this.#run(action, calls, writes),
+      (error) => this.#problems.push(`${this.tag} ${action.kind}: unexpected ${describe(error)}`),
+    );
     return this.#report(calls, writes);
   }
 
   /** Releases every kept guard and resolves once nothing of this actor is in flight. */
   async drain(): Promise<ActReport> {
-    for (const kept of this.#kept.splice(0)) {
-      clearTimeout(kept.timer);
-      await this.#track(() => this.#release(kept.guard));
-    }
-    while (this.#pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    for (const guard of this.#kept.all()) await this.#inFlight.track(() => this.#release(guard));
+    await this.#inFlight.idle();
     return this.#report([], []);
   }
 
@@ -83,15 +72,6 @@ export class Actor {
     const released = this.#released;
     this.#released = 0;
     return { actor: this.tag, calls, writes, lost: this.#lost.splice(0), released, problems: this.#problems.splice(0) };
-  }
-
-  async #track(fn: () => Promise<void>): Promise<void> {
-    this.#pending++;
-    try {
-      await fn();
-    } finally {
-      if (--this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    }
   }
 
   async #run(action: ActorAction, calls: CallReport[], writes: WriteReport[]): Promise<void> {
@@ -127,11 +107,10 @@ export class Actor {
         return this.#release(guard);
       }
       case 'release': {
-        const kept = this.#kept.shift();
-        if (!kept) return;
-        clearTimeout(kept.timer);
-        if (action.write && kept.guard.mode === 'exclusive') writes.push(await this.#write(kept.guard));
-        return this.#release(kept.guard);
+        const guard = this.#kept.shift();
+        if (!guard) return;
+        if (action.write && guard.mode === 'exclusive') writes.push(await this.#write(guard));
+        return this.#release(guard);
       }
       case 'clock':
         shiftClock(action.offsetMs);
@@ -142,14 +121,8 @@ export class Actor {
   }
 
   async #lock(action: Extract<ActorAction, { kind: 'lock' }>, calls: CallReport[], writes: WriteReport[]): Promise<void> {
-    const { name, mode, timeout, abortAfter } = action;
-    const reason = new DOMException('chaos abort', 'AbortError');
-    const controller = abortAfter === undefined ? undefined : new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    if (controller && abortAfter === 0) controller.abort(reason);
-    else if (controller) timer = setTimeout(() => controller.abort(reason), abortAfter);
-    const options = { timeout, mode, ...(controller ? { signal: controller.signal } : {}) };
-    const base = { call: action.via, name, mode, timeout, ...(abortAfter === undefined ? {} : { abortAfter }) } as const;
+    const { name, mode, timeout } = action;
+    const { options, base, reason, disarm } = armLockCall(action);
     const requestedAt = now();
     let granted = false;
     const onGrant = (guard: LockGuard): Promise<void> => {
@@ -169,8 +142,7 @@ export class Actor {
         await onGrant(guard);
         if (action.keepMs !== undefined) {
           if (action.writes !== 'none' && mode === 'exclusive') writes.push(await this.#write(guard));
-          const kept: Kept = { guard, timer: setTimeout(() => this.#autoRelease(kept), action.keepMs) };
-          this.#kept.push(kept);
+          this.#kept.keep(guard, action.keepMs, (expired) => this.#autoRelease(expired));
           return;
         }
         await this.#hold(guard, action, writes);
@@ -178,22 +150,14 @@ export class Actor {
       }
     } catch (error) {
       if (granted) throw error; // a release, a write or the log failed: a problem, not a lock outcome
-      const settledAt = now();
-      const e = error as Error;
-      if (e === reason || e?.name === 'AbortError') calls.push({ ...base, requestedAt, settledAt, outcome: 'aborted' });
-      else if (e?.name === 'LockTimeoutError') calls.push({ ...base, requestedAt, settledAt, outcome: 'timeout' });
-      else if (e?.name === 'LockLostError' && timeout === 0) calls.push({ ...base, requestedAt, settledAt, outcome: 'lost' });
-      else calls.push({ ...base, requestedAt, settledAt, outcome: 'error', error: describe(e) });
+      calls.push({ ...base, requestedAt, settledAt: now(), ...callFailure(error, timeout, reason) });
     } finally {
-      clearTimeout(timer);
+      disarm();
     }
   }
 
-  #autoRelease(kept: Kept): void {
-    const at = this.#kept.indexOf(kept);
-    if (at < 0) return;
-    this.#kept.splice(at, 1);
-    void this.#track(() => this.#release(kept.guard)).catch((error) => this.#problems.push(`${this.tag} auto-release: ${describe(error)}`));
+  #autoRelease(guard: LockGuard): void {
+    void this.#inFlight.track(() => this.#release(guard)).catch((error) => this.#problems.push(`${this.tag} auto-release: ${describe(error)}`));
   }
 
   /** Logs a checked grant and listens for its loss. The grant order is taken before any await. */
@@ -238,9 +202,7 @@ export class Actor {
     } catch (error) {
       const e = error as Error;
       if (e?.name !== 'StaleLockError') return { id, lockName, outcome: describe(e) };
-      const reason = e.message.replace(/^.*? refused: /, '').replace(/\(generation is now \d+\)/, '').replace(/\(.*\)$/, '').trim();
-      const bySignal = /^(the guard was released|the lock was lost)/.test(reason);
-      return { id, lockName, outcome: 'StaleLockError', refusedBy: bySignal ? 'signal' : 'store', reason };
+      return { id, lockName, outcome: 'StaleLockError', ...staleRefusal(e.message) };
     }
   }
 }

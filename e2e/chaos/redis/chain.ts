@@ -2,8 +2,8 @@
  * Invariant 3 of the Redis chaos run (invariants.ts): fenced writes, a pure function of the intents the
  * processes sent BEFORE each put (types.ts `Intent`), the outcomes they reported, the counters left in
  * Redis at the end, the exclusive grants (holds) and the server's EMPTY restarts (which lose the counters:
- * a chain then starts again from `start`). The idea is e2e/chaos/invariants.ts's, adapted to a store
- * that may lose everything:
+ * a chain then starts again from `start`). The idea is e2e/chaos/invariants.ts's (whose `walk` gives
+ * the final chains), adapted to a store that may lose everything:
  *
  * - LANDED: a write is known to have landed when it was accepted ('ok'), when a later write read it (its
  *   id is that write's `prev`), or when it is the final value. Timestamps are on one monotonic clock;
@@ -18,14 +18,11 @@
  *   accepted whose put was sent after an exclusive grant of a higher generation of that name had been
  *   handed out (Redis had that generation before it handed it out, so the store had to refuse).
  */
-import { CHAIN_START, type Counter } from '../types.js';
+import { walk, type RunEvidence } from '../invariants.js';
+import { CHAIN_START } from '../types.js';
 import type { Hold, Intent, Outage, WriteReport } from './types.js';
 
-export interface ChainEvidence {
-  readonly names: readonly string[];
-  readonly intents: readonly Intent[];
-  readonly writes: readonly WriteReport[];
-  readonly counters: Readonly<Record<string, Counter | undefined>>;
+export interface ChainEvidence extends Pick<RunEvidence<Intent, WriteReport>, 'names' | 'intents' | 'writes' | 'counters'> {
   readonly holds: readonly Hold[];
   readonly outages: readonly Outage[];
 }
@@ -44,7 +41,7 @@ export function checkChains(e: ChainEvidence, violations: string[]): Record<stri
   const final = new Map<string, Set<string>>();
   const lengths: Record<string, number> = {};
   for (const name of e.names) {
-    const chain = walk(name, e.counters[name], intents, violations);
+    const chain = walk(name, e.counters[name] ?? { n: 0, id: CHAIN_START }, intents, violations, { name: `"${name}"`, noIntent: 'no intent' }).map((w) => w.id);
     lengths[name] = chain.length;
     final.set(name, new Set(chain));
     for (const id of chain) landed.add(id);
@@ -114,28 +111,4 @@ function newestGrants(holds: readonly Hold[]): (name: string, before: number) =>
     }
     return lo > 0 ? entry.best[lo - 1] : undefined;
   };
-}
-
-/** The ids of the chain ending at `final`, oldest first. */
-function walk(name: string, final: Counter | undefined, intents: ReadonlyMap<string, Intent>, violations: string[]): string[] {
-  const chain: string[] = [];
-  let { id, n } = final ?? { id: CHAIN_START, n: 0 };
-  while (id !== CHAIN_START) {
-    const link = intents.get(id);
-    if (!link) {
-      violations.push(`"${name}": value ${id} (n = ${n}) has no intent`);
-      break;
-    }
-    if (link.lockName !== name) violations.push(`"${name}": value ${id} was written as a counter of "${link.lockName}"`);
-    if (link.n !== n) violations.push(`"${name}": value ${id} has n = ${link.n} where the chain expects ${n}`);
-    if (chain.length > intents.size) {
-      violations.push(`"${name}": the chain loops at ${id}`);
-      break;
-    }
-    chain.push(id);
-    ({ prev: id } = link);
-    n--;
-  }
-  if (id === CHAIN_START && n !== 0) violations.push(`"${name}": the chain reached the start with ${chain.length} writes, but the final value counts ${final?.n}`);
-  return chain.reverse();
 }

@@ -12,11 +12,14 @@
  *   always attempted, even when the signal already says lost: the library must refuse them.
  * - Expected failures are reported as outcomes, not problems: StorageError('unavailable') while Redis is
  *   down or paused (calls, writes, releases), a timeout, an abort. Anything else is a problem.
+ * - A call's abort, the outcomes of calls not granted, the reading of refusals, the work in flight and
+ *   the kept guards are the browser actors' (../calls.ts).
  */
 import { createClient } from 'redis';
 import type { LockGuard } from '../../../src/index.js';
 import { RedisFencedStore, RedisLockManager } from '../../../src/redis.js';
-import { CHAIN_START, type Counter } from '../types.js';
+import { armLockCall, callFailure, describe, InFlight, Kept, sleep, staleRefusal } from '../calls.js';
+import { CHAIN_START, type Counter, type HoldBase } from '../types.js';
 import { CHAOS_NAMESPACE, CHILD_COMMAND_TIMEOUT_MS, CHILD_LEASE, monoNow, type ActReport, type CallReport, type FromChild, type ProcAction, type ToChild, type WriteReport } from './types.js';
 import { FLUSH_EVERY_MS, Watch } from './watch.js';
 
@@ -27,8 +30,6 @@ const tag = process.env.TAG!;
 const send = (message: FromChild): void => void process.send?.(message);
 const delivered = (message: FromChild): Promise<void> =>
   new Promise((resolve, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve())));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const describe = (e: unknown): string => `${(e as Error)?.name}: ${(e as Error)?.message}`;
 const unavailable = (e: unknown): boolean => (e as { name?: string })?.name === 'StorageError' && (e as { kind?: string }).kind === 'unavailable';
 
 process.on('disconnect', () => process.exit(0)); // the driver is gone: so is this process
@@ -51,17 +52,11 @@ locks.addEventListener('warning', (event) => {
   else send({ t: 'problem', text: `warning: ${describe(warning)}` });
 });
 
-interface Kept {
-  readonly watch: Watch;
-  readonly timer: ReturnType<typeof setTimeout>;
-}
-
 class Proc {
   #grants = 0;
   #writes = 0;
-  #pending = 0;
-  #idle: Array<() => void> = [];
-  readonly #kept: Kept[] = [];
+  readonly #inFlight = new InFlight();
+  readonly #kept = new Kept<Watch>();
   readonly #watches = new Set<Watch>();
   #lost: string[] = [];
   #problems: string[] = [];
@@ -76,23 +71,17 @@ class Proc {
   async act(action: ProcAction): Promise<ActReport> {
     const calls: CallReport[] = [];
     const writes: WriteReport[] = [];
-    await this.#track(async () => {
-      try {
-        await this.#run(action, calls, writes);
-      } catch (error) {
-        this.#problems.push(`${tag} ${action.kind}: unexpected ${describe(error)}`);
-      }
-    });
+    await this.#inFlight.act(
+      () => this.#run(action, calls, writes),
+      (error) => this.#problems.push(`${tag} ${action.kind}: unexpected ${describe(error)}`),
+    );
     return this.#report(calls, writes);
   }
 
   /** Releases every kept guard and resolves once nothing of this process is in flight. */
   async drain(): Promise<ActReport> {
-    for (const kept of this.#kept.splice(0)) {
-      clearTimeout(kept.timer);
-      await this.#track(() => this.#release(kept.watch)).catch((error) => this.#problems.push(`${tag} drain: ${describe(error)}`));
-    }
-    while (this.#pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    for (const watch of this.#kept.all()) await this.#inFlight.track(() => this.#release(watch)).catch((error) => this.#problems.push(`${tag} drain: ${describe(error)}`));
+    await this.#inFlight.idle();
     return this.#report([], []);
   }
 
@@ -105,15 +94,6 @@ class Proc {
     return report;
   }
 
-  async #track(fn: () => Promise<void>): Promise<void> {
-    this.#pending++;
-    try {
-      await fn();
-    } finally {
-      if (--this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    }
-  }
-
   #watch(guard: LockGuard): Watch {
     const watch = new Watch(guard, { key: `${tag}/${++this.#grants}`, actor: tag, owner: locks.clientId }, send, (kind) => this.#lost.push(kind));
     this.#watches.add(watch);
@@ -123,11 +103,10 @@ class Proc {
   async #run(action: ProcAction, calls: CallReport[], writes: WriteReport[]): Promise<void> {
     if (action.kind === 'lock') return this.#lock(action, calls, writes);
     if (action.kind === 'release') {
-      const kept = this.#kept.shift();
-      if (!kept) return;
-      clearTimeout(kept.timer);
-      if (action.write && kept.watch.guard.mode === 'exclusive') await this.#write(kept.watch, writes);
-      return this.#release(kept.watch);
+      const watch = this.#kept.shift();
+      if (!watch) return;
+      if (action.write && watch.guard.mode === 'exclusive') await this.#write(watch, writes);
+      return this.#release(watch);
     }
     const requestedAt = monoNow();
     const base = { call: 'tryLock', name: action.name, mode: action.mode, timeout: 0, requestedAt } as const;
@@ -148,14 +127,8 @@ class Proc {
   }
 
   async #lock(action: Extract<ProcAction, { kind: 'lock' }>, calls: CallReport[], writes: WriteReport[]): Promise<void> {
-    const { name, mode, timeout, abortAfter } = action;
-    const reason = new DOMException('chaos abort', 'AbortError');
-    const controller = abortAfter === undefined ? undefined : new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    if (controller && abortAfter === 0) controller.abort(reason);
-    else if (controller) timer = setTimeout(() => controller.abort(reason), abortAfter);
-    const options = { timeout, mode, ...(controller ? { signal: controller.signal } : {}) };
-    const base = { call: action.via, name, mode, timeout, ...(abortAfter === undefined ? {} : { abortAfter }) } as const;
+    const { name, mode, timeout } = action;
+    const { options, base, reason, disarm } = armLockCall(action);
     const requestedAt = monoNow();
     let watch: Watch | undefined;
     const onGrant = (guard: LockGuard): Watch => {
@@ -178,8 +151,7 @@ class Proc {
       const w = onGrant(await locks.lock(name, options));
       if (action.keepMs !== undefined) {
         if (action.writes !== 'none' && mode === 'exclusive') await this.#write(w, writes);
-        const kept: Kept = { watch: w, timer: setTimeout(() => this.#autoRelease(kept), action.keepMs) };
-        this.#kept.push(kept);
+        this.#kept.keep(w, action.keepMs, (expired) => this.#autoRelease(expired));
         return;
       }
       try {
@@ -196,18 +168,15 @@ class Proc {
       }
       calls.push({ ...base, requestedAt, settledAt: monoNow(), ...failure(error, timeout, reason) });
     } finally {
-      clearTimeout(timer);
+      disarm();
     }
   }
 
-  #autoRelease(kept: Kept): void {
-    const at = this.#kept.indexOf(kept);
-    if (at < 0) return;
-    this.#kept.splice(at, 1);
-    void this.#track(() => this.#release(kept.watch)).catch((error) => this.#problems.push(`${tag} auto-release: ${describe(error)}`));
+  #autoRelease(watch: Watch): void {
+    void this.#inFlight.track(() => this.#release(watch)).catch((error) => this.#problems.push(`${tag} auto-release: ${describe(error)}`));
   }
 
-  async #hold(watch: Watch, { holdMs, writes: plan }: { holdMs: number; writes: string }, writes: WriteReport[]): Promise<void> {
+  async #hold(watch: Watch, { holdMs, writes: plan }: HoldBase, writes: WriteReport[]): Promise<void> {
     const exclusive = watch.guard.mode === 'exclusive';
     if (exclusive && (plan === 'before' || plan === 'both')) await this.#write(watch, writes);
     if (holdMs > 0) await sleep(holdMs);
@@ -256,21 +225,14 @@ class Proc {
       const settledAt = monoNow();
       if (unavailable(e)) return void writes.push({ id, lockName, outcome: 'unavailable', settledAt });
       if (e?.name !== 'StaleLockError') return void writes.push({ id, lockName, outcome: describe(e), settledAt });
-      const why = e.message.replace(/^.*? refused: /, '').replace(/\(generation is now \d+\)/, '').replace(/\(.*\)$/, '').trim();
-      const bySignal = /^(the guard was released|the lock was lost)/.test(why);
-      writes.push({ id, lockName, outcome: 'StaleLockError', refusedBy: bySignal ? 'signal' : 'store', reason: why, settledAt });
+      writes.push({ id, lockName, outcome: 'StaleLockError', ...staleRefusal(e.message), settledAt });
     }
   }
 }
 
-/** A call that was not granted: its outcome. */
+/** A call that was not granted: its outcome (../calls.ts `callFailure`, or Redis unreachable: no StorageError is any of those). */
 function failure(error: unknown, timeout: number, reason?: unknown): Pick<CallReport, 'outcome' | 'error'> {
-  const e = error as Error;
-  if (e === reason || e?.name === 'AbortError') return { outcome: 'aborted' };
-  if (e?.name === 'LockTimeoutError') return { outcome: 'timeout' };
-  if (e?.name === 'LockLostError' && timeout === 0) return { outcome: 'lost' };
-  if (unavailable(e)) return { outcome: 'unavailable', error: describe(e) };
-  return { outcome: 'error', error: describe(e) };
+  return unavailable(error) ? { outcome: 'unavailable', error: describe(error) } : callFailure(error, timeout, reason);
 }
 
 const proc = new Proc();

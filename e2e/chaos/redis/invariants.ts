@@ -15,10 +15,10 @@
  *    unexpected error, an unhandled rejection, a process that exited on its own).
  * 6. NOTHING LEFT HANGING: every promise the driver started settled.
  */
-import type { Counter } from '../types.js';
-import { checkChains } from './chain.js';
+import type { RunEvidence } from '../invariants.js';
+import { checkChains, type ChainEvidence } from './chain.js';
 import { checkGenerations, describeOverlap, overlaps, type Overlap } from './exclusion.js';
-import { CHILD_COMMAND_TIMEOUT_MS, type CallReport, type Hold, type Intent, type Outage, type Stop, type WriteReport } from './types.js';
+import { CHILD_COMMAND_TIMEOUT_MS, type CallReport, type Intent, type Stop, type WriteReport } from './types.js';
 
 /**
  * How long an outage's effects last after it ends: clients reconnect on node-redis's backoff (at most
@@ -29,18 +29,10 @@ export const OUTAGE_TAIL_MS = 2200 + 3 * CHILD_COMMAND_TIMEOUT_MS;
 
 export type TimedCall = CallReport & { readonly actor: string };
 
-export interface RedisEvidence {
-  readonly names: readonly string[];
-  readonly holds: readonly Hold[];
-  readonly intents: readonly Intent[];
-  readonly writes: readonly WriteReport[];
-  readonly counters: Readonly<Record<string, Counter | undefined>>;
+/** The shared evidence (../invariants.ts `RunEvidence`), the holds and outages chain.ts also reads, the calls and the stops. */
+export interface RedisEvidence extends RunEvidence<Intent, WriteReport>, ChainEvidence {
   readonly calls: readonly TimedCall[];
-  readonly outages: readonly Outage[];
   readonly stops: readonly Stop[];
-  readonly graceMs: number;
-  readonly unsettled: readonly string[];
-  readonly problems: readonly string[];
 }
 
 export interface RedisVerdict {

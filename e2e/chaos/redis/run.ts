@@ -3,9 +3,9 @@
  * (test/redis/chaos.test.ts): start a throwaway redis-server of its own (tools/redis.ts
  * `startDurableRedis`: it is crashed, restarted and paused, so never the test run's shared one) and
  * PROCESSES child processes (child.ts), run the seeded schedule (schedule.ts) with at most `concurrency`
- * steps in flight (a spot frees when a step's promise settles; the schedule's gaps, holds and stops are
- * the workload, never synchronisation), wait for every promise it started, drain every process, read
- * the counters from Redis, and check the invariants (invariants.ts). Returns the summary.
+ * steps in flight (../drive.ts: a spot frees when a step's promise settles; the schedule's gaps, holds
+ * and stops are the workload, never synchronisation), wait for every promise it started, drain every
+ * process, read the counters from Redis, and check the invariants (invariants.ts). Returns the summary.
  *
  * BOUNDED: every step is watched for STEP_LIMIT_MS (a step still pending then is reported, and the run
  * goes on), the end waits at most `settleMs` for the promises in flight and for the drains, and the
@@ -15,6 +15,7 @@
 import { createClient } from 'redis';
 import { RedisFencedStore } from '../../../src/redis.js';
 import { startDurableRedis } from '../../../tools/redis.js';
+import { driveSteps, sleep, type RunOptionsBase } from '../drive.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_GRACE_MS } from '../summary.js';
 import { Tracker } from '../tracker.js';
 import type { Counter } from '../types.js';
@@ -29,19 +30,10 @@ export const PROCESSES = 5;
 const STEP_LIMIT_MS = 30_000;
 const DATABASE = 'chaos';
 
-export interface RedisRunOptions {
-  readonly seed: number;
-  readonly actions: number;
+/** `without`: schedule.ts `REDIS_STEP_KINDS`. */
+export interface RedisRunOptions extends RunOptionsBase {
   readonly processes?: number;
-  readonly concurrency?: number;
-  readonly graceMs?: number;
-  readonly settleMs?: number;
-  /** Step kinds left out (schedule.ts `REDIS_STEP_KINDS`). */
-  readonly without?: readonly string[];
-  readonly onStep?: (started: number, total: number) => void;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runRedisChaos(o: RedisRunOptions): Promise<RedisSummary> {
   const began = Date.now();
@@ -132,19 +124,10 @@ export async function runRedisChaos(o: RedisRunOptions): Promise<RedisSummary> {
     };
 
     const tracker = new Tracker();
-    const inflight = new Set<Promise<void>>();
     const failed = (label: string) => (error: unknown) => evidence.problems.push(`${label} failed in the driver: ${(error as Error)?.message ?? error}`);
-    for (const step of steps) {
-      while (inflight.size >= concurrency) await Promise.race(inflight);
-      const what = 'server' in step ? `Redis ${step.server.kind}` : 'proc' in step ? `${step.proc.kind} of process ${step.slot}` : `${step.action.kind} on process ${step.slot}`;
-      const label = `step #${step.i}: ${what}`;
-      const { promise } = tracker.track(label, runStep(step), failed(label));
-      const spot = watched(label, promise);
-      inflight.add(spot);
-      void spot.then(() => inflight.delete(spot));
-      o.onStep?.(step.i + 1, steps.length);
-      if (step.gapMs > 0) await sleep(step.gapMs);
-    }
+    const label = (step: Step): string =>
+      `step #${step.i}: ${'server' in step ? `Redis ${step.server.kind}` : 'proc' in step ? `${step.proc.kind} of process ${step.slot}` : `${step.action.kind} on process ${step.slot}`}`;
+    await driveSteps(steps, { concurrency, tracker, problems: evidence.problems, label, run: runStep, spot: watched, onStep: o.onStep });
     const settleMs = o.settleMs ?? 60_000;
     const unsettled = await tracker.pendingAfter(settleMs);
     await Promise.all(slots.map((slot) => slot.settled()));

@@ -1,9 +1,10 @@
 /**
  * What one Redis chaos run did, counted, and how it is printed (the browser configurations' summary is
- * e2e/chaos/summary.ts, whose replay command this one shares): every counter, the mutual-exclusion
- * overlaps with their figures, the violations (which must be 0), the seed and the replay command.
+ * e2e/chaos/summary.ts, whose lock counters, last lines and replay command this one shares): every
+ * counter, the mutual-exclusion overlaps with their figures, the violations (which must be 0), the seed
+ * and the replay command.
  */
-import { count, replayCommand } from '../summary.js';
+import { kinds, storeRefusalLines, tallyLocks, verdictLines } from '../summary.js';
 import type { Overlap } from './exclusion.js';
 import type { ActReport } from './types.js';
 
@@ -82,33 +83,16 @@ export function emptyRedisSummary(seed: number, options: Pick<RedisSummary, 'wit
 
 /** Counts what a process reported. */
 export function tallyRedisReport(s: RedisSummary, report: ActReport): void {
-  for (const call of report.calls) {
-    if (call.outcome === 'granted') s.granted++;
-    if (call.outcome === 'null') s.tryLockNulls++;
-    if (call.outcome === 'timeout') s.timeouts++;
-    if (call.outcome === 'aborted') s.aborts++;
-    if (call.outcome === 'lost') s.lostAtHandOut++;
-    if (call.outcome === 'unavailable') s.unavailable++;
-  }
+  tallyLocks(s, report);
+  for (const call of report.calls) if (call.outcome === 'unavailable') s.unavailable++;
   for (const w of report.writes) {
-    if (w.outcome === 'ok') s.writes.ok++;
     if (w.outcome === 'unavailable') s.writes.unavailable++;
     if (w.outcome === 'read unavailable') s.writes.readUnavailable++;
-    if (w.outcome !== 'StaleLockError') continue;
-    s.writes.refused++;
-    if (w.refusedBy === 'signal') s.writes.refusedBySignal++;
-    else {
-      s.writes.refusedByStore++;
-      count(s.storeRefusals, w.reason ?? '?');
-    }
   }
-  for (const kind of report.lost) count(s.lost, kind);
-  s.releases += report.released;
   s.releasesUnavailable += report.releasesUnavailable;
 }
 
 export function formatRedis(s: RedisSummary): string {
-  const kinds = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const w = s.writes;
   const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const overlapMs = s.overlaps.map((o) => o.to - o.from);
@@ -119,13 +103,10 @@ export function formatRedis(s: RedisSummary): string {
     `  processes killed ${s.kills} · stopped ${s.stops} (${sec(s.stoppedMs)}) · Redis crashed and restarted empty ${s.crashes} · restarted with its data ${s.restarts}${s.restartsKilled ? ` (${s.restartsKilled} fell back to SIGKILL)` : ''} · paused ${s.pauses} (${sec(s.pausedMs)})`,
     `  holds ${s.holds.total} (${s.holds.reads} signal reads) · mutual-exclusion overlaps ${s.overlaps.length}${s.overlaps.length ? ` (${afterCrash} with an empty restart of Redis during the first hold; longest ${Math.round(Math.max(...overlapMs))} ms, median ${Math.round(overlapMs.sort((a, b) => a - b)[overlapMs.length >> 1]!)} ms)` : ''}`,
     `  fenced writes tried ${w.tried} · accepted ${w.ok} · refused (StaleLockError) ${w.refused} (guard already knew: ${w.refusedBySignal}, refused by the store: ${w.refusedByStore}) · Redis unavailable ${w.unavailable} (+ ${w.readUnavailable} not tried: the read failed) · on the final chains ${w.onFinalChains} · outcome lost with its process ${w.unknown}`,
-    ...(w.refusedByStore ? [`  refused by the store while the guard still looked held: ${kinds(s.storeRefusals)}`] : []),
+    ...storeRefusalLines(s),
     `  guards told lost: ${kinds(s.lost)} · actions interrupted by their process's death ${s.interrupted} · driver promises settled ${s.promises.settled}/${s.promises.started}`,
     `  calls needing Redis late only during an outage (excused, see invariants.ts): ${s.excusedByOutage}`,
-    `  violations ${s.violations.length}`,
-    ...s.violations.slice(0, 40).map((v) => `    ✗ ${v}`),
-    ...(s.violations.length > 40 ? [`    … and ${s.violations.length - 40} more`] : []),
-    ...(s.violations.length ? [`  replay: ${replayCommand(s)}`] : []),
+    ...verdictLines(s),
   ];
   return lines.join('\n');
 }

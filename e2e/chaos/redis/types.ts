@@ -8,7 +8,7 @@
  * machine on Linux), as doubles: comparable across the driver and every child, never stepped.
  */
 import type { LockMode } from '../../../src/index.js';
-import type { WritePlan } from '../types.js';
+import type * as Shared from '../types.js';
 
 /** Now, on the machine-wide monotonic clock, in ms. */
 export const monoNow = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -20,25 +20,8 @@ export const CHILD_COMMAND_TIMEOUT_MS = 500;
 /** The `database` of every manager and fenced store of a run; the fenced counters' namespace. */
 export const CHAOS_NAMESPACE = 'chaos';
 
-/** An action a child runs (its `RedisLockManager` and `RedisFencedStore`). */
-export type ProcAction =
-  | {
-      readonly kind: 'lock';
-      readonly via: 'lock' | 'withLock';
-      readonly name: string;
-      readonly mode: LockMode;
-      /** ms; `Infinity` only ever comes with an `abortAfter` (IPC uses structured clone: Infinity survives). */
-      readonly timeout: number;
-      /** Abort the call's signal after this many ms (`0`: already aborted); none when absent. */
-      readonly abortAfter?: number;
-      /** Keep the guard past the action until a `release` action or this many ms (`lock` only; no hold then). */
-      readonly keepMs?: number;
-      readonly holdMs: number;
-      readonly writes: WritePlan;
-    }
-  | { readonly kind: 'tryLock'; readonly name: string; readonly mode: LockMode; readonly holdMs: number; readonly writes: WritePlan }
-  /** Releases the oldest guard the child keeps, after a fenced write when `write` (exclusive only). */
-  | { readonly kind: 'release'; readonly write: boolean };
+/** An action a child runs (its `RedisLockManager` and `RedisFencedStore`): the browser actors' lock actions, holds without clock jumps. */
+export type ProcAction = Shared.LockAction;
 
 /** What happens to a process as a whole, from the driver. */
 export type ProcEvent = { readonly kind: 'kill' } | { readonly kind: 'stop'; readonly ms: number };
@@ -57,20 +40,8 @@ export type Step =
   | { readonly i: number; readonly slot: number; readonly proc: ProcEvent; readonly gapMs: number }
   | { readonly i: number; readonly server: ServerEvent; readonly gapMs: number };
 
-/** How one lock()/tryLock()/withLock() call went. */
-export interface CallReport {
-  readonly call: 'lock' | 'withLock' | 'tryLock';
-  readonly name: string;
-  readonly mode: LockMode;
-  readonly timeout: number;
-  readonly abortAfter?: number;
-  /** `unavailable`: StorageError('unavailable'), Redis unreachable; `lost`: lost before `timeout: 0` could hand it out. */
-  readonly outcome: 'granted' | 'null' | 'timeout' | 'aborted' | 'lost' | 'unavailable' | 'error';
-  readonly error?: string;
-  readonly requestedAt: number;
-  readonly settledAt: number;
-  readonly generation?: number;
-}
+/** How one lock()/tryLock()/withLock() call went. `unavailable`: StorageError('unavailable'), Redis unreachable. */
+export type CallReport = Shared.CallReportOf<'lock' | 'withLock' | 'tryLock', 'unavailable'>;
 
 /**
  * One grant as its holder saw it, streamed to the driver while held (so a killed holder's reads up to
@@ -100,43 +71,23 @@ export interface Hold {
   releasedAt?: number;
 }
 
-/** Sent to the driver (and its delivery awaited) BEFORE each fenced put. */
-export interface Intent {
-  readonly id: string;
-  /** The id of the counter value the write read (`CHAIN_START` for none). */
-  readonly prev: string;
-  readonly n: number;
-  readonly lockName: string;
-  readonly generation: number;
-  readonly owner: string;
-  readonly actor: string;
+/** Sent to the driver (and its delivery awaited) BEFORE each fenced put; `prev`: the id of the value the write read (`CHAIN_START` for none). */
+export interface Intent extends Shared.Intent {
   readonly readSentAt: number;
   readonly readAnsweredAt: number;
   /** Taken before the intent was sent: the put was sent later. */
   readonly putSentAt: number;
 }
 
-export interface WriteReport {
-  readonly id: string;
-  readonly lockName: string;
-  /** `ok`, `StaleLockError`, `unavailable` (StorageError('unavailable'): may or may not have landed), or `name: message`. */
-  readonly outcome: string;
-  readonly refusedBy?: 'signal' | 'store';
-  readonly reason?: string;
+/** `outcome`: `ok`, `StaleLockError`, `unavailable` (StorageError('unavailable'): may or may not have landed), `read unavailable` (not tried), or `name: message`. */
+export interface WriteReport extends Shared.WriteReport {
   readonly settledAt: number;
 }
 
-/** What one action (or a drain) reports. */
-export interface ActReport {
-  readonly actor: string;
-  readonly calls: CallReport[];
-  readonly writes: WriteReport[];
-  /** LockLostError kinds guards were told of since the last report. */
-  readonly lost: string[];
-  readonly released: number;
+/** What one action (or a drain) reports; `lost`: the LockLostError kinds guards were told of since the last report. */
+export interface ActReport extends Shared.ActReport<CallReport, WriteReport> {
   /** Releases that failed because Redis was unreachable (the lease lapses there). */
   readonly releasesUnavailable: number;
-  readonly problems: string[];
 }
 
 export type ToChild = { readonly cmd: 'act'; readonly id: number; readonly action: ProcAction } | { readonly cmd: 'drain'; readonly id: number };
