@@ -6,8 +6,8 @@
  * prints the command that replays it with `npm run chaos`); `npm run chaos` explores random seeds.
  *
  * The coordination layers' configurations (e2e/chaos/layers/: leader, service and backup, on leases and
- * on Web Locks) run with `npm run chaos -- --config <name>`; here only their checker's control test runs
- * until every one of them passes (backup-web-locks does not yet, seed 20261122).
+ * on Web Locks) run the same way, CHAOS_ACTIONS steps each with injected storage failures besides, and
+ * no invariant of e2e/chaos/layers/invariants.ts may be violated (their end's liveness check included).
  *
  * The configurations run one after another in one worker (8 renderers each is what 2 cores take), in
  * a browser launched with the back/forward cache on (Playwright turns it off by default).
@@ -19,7 +19,11 @@ import { format, replayCommand } from './chaos/summary.js';
 import { CONFIG_NAMES } from './chaos/types.js';
 import { expect, test } from './fixtures.js';
 import { CHROMIUM_ARGS, findChromium } from '../tools/browser.js';
+import { LAYER_CONFIGS } from './chaos/layers/configs.js';
 import { checkLayers, type LayerEvidence } from './chaos/layers/invariants.js';
+import { runLayerChaos } from './chaos/layers/run.js';
+import { formatLayer } from './chaos/layers/summary.js';
+import { LAYER_CONFIG_NAMES } from './chaos/layers/types.js';
 
 const seed = Number(process.env.CHAOS_SEED ?? 20261122);
 const actions = Number(process.env.CHAOS_ACTIONS ?? 120);
@@ -32,6 +36,16 @@ for (const name of CONFIG_NAMES) {
     test.setTimeout(90_000);
     const summary = await runChaos({ config: CONFIGS[name], seed, actions, context, tabs, problems });
     console.log(format(summary));
+    testInfo.annotations.push({ type: 'chaos', description: `seed ${seed}; replay: ${replayCommand(summary)}` });
+    expect(summary.violations, `chaos ${name} violated invariants; replay: ${replayCommand(summary)}`).toEqual([]);
+  });
+}
+
+for (const name of LAYER_CONFIG_NAMES) {
+  test(`chaos ${name}: ${actions} seeded steps over 8 pages break no invariant`, async ({ context, tabs, problems }, testInfo) => {
+    test.setTimeout(150_000);
+    const summary = await runLayerChaos({ config: LAYER_CONFIGS[name], seed, actions, context, tabs, problems });
+    console.log(formatLayer(summary));
     testInfo.annotations.push({ type: 'chaos', description: `seed ${seed}; replay: ${replayCommand(summary)}` });
     expect(summary.violations, `chaos ${name} violated invariants; replay: ${replayCommand(summary)}`).toEqual([]);
   });

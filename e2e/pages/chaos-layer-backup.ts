@@ -48,11 +48,13 @@ export async function storedBackups(latestOnly = false): Promise<{ latest: Store
   };
 }
 
+/** This page's reads, one at a time and numbered in order, whichever campaign makes them (a reopen makes another). */
+let reads = 0;
+let reading: Promise<void> = Promise.resolve();
+
 export class BackupCampaign implements Campaign {
   readonly swapper: BackupSwapper<string>;
   #logged: Leadership | undefined;
-  #reads = 0;
-  #reading: Promise<void> = Promise.resolve();
   readonly #listeners: Array<() => void> = [];
 
   constructor(
@@ -98,8 +100,8 @@ export class BackupCampaign implements Campaign {
       this.sink.updates.push(info ? { state, outcome: 'written', sequence: info.sequence } : { state, outcome: 'null' });
       return info ? 'written' : 'null';
     } catch (error) {
-      this.sink.updates.push({ state, outcome: nameOf(error) });
-      return nameOf(error);
+      this.sink.updates.push({ state, outcome: nameOf(error), detail: (error as Error)?.message });
+      return `${nameOf(error)} (${(error as Error)?.message})`;
     }
   }
 
@@ -108,12 +110,13 @@ export class BackupCampaign implements Campaign {
   }
 
   read(): Promise<void> {
-    const order = ++this.#reads;
-    this.#reading = this.#reading.catch(() => {}).then(async () => {
+    const order = ++reads;
+    const read = reading.then(async () => {
       const { latest } = await storedBackups(true);
       await logRead({ actor: this.sink.tag, order, ...(latest ? { seen: latest } : {}) });
     });
-    return this.#reading;
+    reading = read.catch(() => {});
+    return read;
   }
 
   async prove(): Promise<string> {

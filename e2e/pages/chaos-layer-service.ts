@@ -38,6 +38,7 @@ class Recorder {
   }
 }
 
+const DEBUG: string[] = [];
 export class ServiceCampaign implements Campaign {
   readonly client: ServiceClient<Recorder>;
   #host: ServiceHost | undefined;
@@ -62,6 +63,8 @@ export class ServiceCampaign implements Campaign {
     // The client makes its host in a job queued by connect() (its manager, given as is, resolves at once):
     // a job queued now runs after it.
     void Promise.resolve().then(() => this.#watch());
+    const dbg = new BroadcastChannel(`crosslock:service:v1:chaos:${SERVICE}`);
+    dbg.onmessage = (e) => { const m = e.data as { t: string; from: string; to?: string; epoch?: number }; DEBUG.push(`${Math.round(performance.now())} ${m.t} from ${m.from.slice(0, 6)}${m.to ? ` to ${m.to.slice(0, 6)}` : ''}${m.epoch !== undefined ? ` e${m.epoch % 1000}` : ''}`); if (DEBUG.length > 40) DEBUG.shift(); };
   }
 
   #watch(): void {
@@ -113,7 +116,7 @@ export class ServiceCampaign implements Campaign {
     } catch (error) {
       const e = error as Error & { accepted?: boolean };
       this.sink.calls.push({ ...base, outcome: nameOf(e), ...(e?.accepted === undefined ? {} : { accepted: e.accepted }), detail: e?.message, settledAt: now() });
-      return nameOf(e);
+      return `${nameOf(e)} (${e?.message})`;
     }
   }
 
@@ -122,7 +125,8 @@ export class ServiceCampaign implements Campaign {
   async read(): Promise<void> {}
 
   async prove(): Promise<string> {
-    return this.call(`final.${this.sink.id()}`, 0);
+    const outcome = await this.call(`final.${this.sink.id()}`, 0);
+    return outcome === 'ok' ? outcome : `${outcome}; this client ${this.client.clientId.slice(0, 6)} follows ${JSON.stringify(this.client.host)}, its own host serves ${JSON.stringify(this.#host?.context?.epoch ?? null)}; now ${Math.round(performance.now())}; seen: ${DEBUG.join(' | ')}`;
   }
 
   async close(): Promise<string | undefined> {

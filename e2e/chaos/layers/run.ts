@@ -124,34 +124,48 @@ export async function runLayerChaos(o: LayerRunOptions): Promise<LayerSummary> {
 
 /**
  * The end's liveness check (see the module comment): returns its violations. No page action runs any
- * more, so a slot's page is its page for good.
+ * more, so a slot's page is its page for good. A round tries again while its LIVENESS_MS lasts when a
+ * proof fails: a lease holder learns that it lost its lock only at its next renewal (a page whose clock
+ * jumped back wrote a lease already over, and another took the lock), and a client that followed the
+ * closed host needs a moment to find the next one; a campaign that never recovers still fails the round.
  */
 async function liveness(slots: readonly Slot[], summary: LayerSummary, absorb: (r: LayerReport, slot: Slot) => void): Promise<string[]> {
   const left = [...slots];
   summary.liveness.of = left.length;
   while (left.length > 0) {
     const from = Date.now();
-    const leader = await firstLeading(left);
-    summary.liveness.maxWaitMs = Math.max(summary.liveness.maxWaitMs, Date.now() - from);
+    const deadline = from + LIVENESS_MS;
     const tags = left.map((s) => `p${s.index}#${s.incarnation}`).join(', ');
-    if (!leader) return [`liveness: none of ${tags} led within ${LIVENESS_MS} ms after the chaos: their campaigns are dead`];
-    // The service: every page left must get a call answered; the others: the leader's own action.
-    const provers = summary.layer === 'service' ? left : [leader];
-    const failed = (await Promise.all(provers.map((slot) => prove(slot, summary.layer === 'service', absorb)))).filter((f): f is string => f !== undefined);
-    if (failed.length > 0) return [`liveness: p${leader.index}#${leader.incarnation} leads, but ${failed.join('; ')}`];
-    summary.liveness.led++;
-    absorb(await leader.page.evaluate(() => window.chaos.layerClose()), leader);
-    left.splice(left.indexOf(leader), 1);
+    let last: string | undefined;
+    for (;;) {
+      const leader = await firstLeading(left, Math.max(0, deadline - Date.now()));
+      summary.liveness.maxWaitMs = Math.max(summary.liveness.maxWaitMs, Date.now() - from);
+      if (!leader) return [`liveness: none of ${tags} led within ${LIVENESS_MS} ms after the chaos${last ? ` (before: ${last})` : ''}: their campaigns are dead`];
+      // The service: every page left must get a call answered; the others: the leader's own action.
+      const provers = summary.layer === 'service' ? left : [leader];
+      const failed = (await Promise.all(provers.map((slot) => prove(slot, absorb)))).filter((f): f is string => f !== undefined);
+      if (failed.length === 0) {
+        summary.liveness.led++;
+        absorb(await leader.page.evaluate(() => window.chaos.layerClose()), leader);
+        left.splice(left.indexOf(leader), 1);
+        break;
+      }
+      const failure = `p${leader.index}#${leader.incarnation} leads, but ${failed.join('; ')}`;
+      if (Date.now() >= deadline) return [`liveness: for ${LIVENESS_MS} ms, ${failure}`];
+      summary.liveness.retries++;
+      summary.liveness.firstFailure ??= failure;
+      last = failure;
+    }
   }
   return [];
 }
 
-/** The first of `slots` whose campaign leads within LIVENESS_MS, or undefined. */
-function firstLeading(slots: readonly Slot[]): Promise<Slot | undefined> {
+/** The first of `slots` whose campaign leads within `ms`, or undefined. */
+function firstLeading(slots: readonly Slot[], ms: number): Promise<Slot | undefined> {
   return new Promise((resolve) => {
     let answered = 0;
     for (const slot of slots) {
-      slot.page.evaluate((ms) => window.chaos.layerLeads(ms), LIVENESS_MS).then(
+      slot.page.evaluate((ms) => window.chaos.layerLeads(ms), ms).then(
         (leads) => (leads ? resolve(slot) : ++answered === slots.length && resolve(undefined)),
         () => ++answered === slots.length && resolve(undefined),
       );
@@ -159,19 +173,9 @@ function firstLeading(slots: readonly Slot[]): Promise<Slot | undefined> {
   });
 }
 
-/**
- * Proves that `slot`'s action succeeds; what failed, or undefined. A service call is tried again until
- * LIVENESS_MS has passed (the page that hosts may have just taken over: calls wait for a host within
- * their timeout, and one sent to a host that then stopped ends gone); a leader's action is not.
- */
-async function prove(slot: Slot, again: boolean, absorb: (r: LayerReport, slot: Slot) => void): Promise<string | undefined> {
-  const deadline = Date.now() + LIVENESS_MS;
-  const outcomes: string[] = [];
-  do {
-    const { outcome, report } = await slot.page.evaluate(() => window.chaos.layerProve());
-    absorb(report, slot);
-    if (outcome === 'ok' || outcome === 'written') return undefined;
-    outcomes.push(outcome);
-  } while (again && Date.now() < deadline);
-  return `p${slot.index}#${slot.incarnation}'s proof did not succeed${again ? ` within ${LIVENESS_MS} ms` : ''} (${outcomes.join(', ')})`;
+/** `slot`'s proof (its page's action that must succeed now): what failed, or undefined. */
+async function prove(slot: Slot, absorb: (r: LayerReport, slot: Slot) => void): Promise<string | undefined> {
+  const { outcome, report } = await slot.page.evaluate(() => window.chaos.layerProve());
+  absorb(report, slot);
+  return outcome === 'ok' || outcome === 'written' ? undefined : `p${slot.index}#${slot.incarnation}'s proof failed: ${outcome}`;
 }

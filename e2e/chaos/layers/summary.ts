@@ -39,8 +39,8 @@ export interface LayerSummary {
   closes: number;
   crashes: number;
   bfcache: { navigations: number; restored: number; reloaded: Record<string, number> };
-  /** The end's liveness check: campaigns that led in turn, of those alive, and the longest wait for one. */
-  liveness: { led: number; of: number; maxWaitMs: number };
+  /** The end's liveness check: campaigns that led in turn, of those alive, the longest wait for one, and the proofs that failed and were tried again. */
+  liveness: { led: number; of: number; maxWaitMs: number; retries: number; firstFailure?: string };
   interrupted: number;
   promises: { started: number; settled: number };
   ms: number;
@@ -73,7 +73,7 @@ export function emptyLayerSummary(config: LayerConfigName, layer: LayerKind, see
     closes: 0,
     crashes: 0,
     bfcache: { navigations: 0, restored: 0, reloaded: {} },
-    liveness: { led: 0, of: 0, maxWaitMs: 0 },
+    liveness: { led: 0, of: 0, maxWaitMs: 0, retries: 0 },
     interrupted: 0,
     promises: { started: 0, settled: 0 },
     ms: 0,
@@ -118,7 +118,7 @@ export function formatLayer(s: LayerSummary): string {
     ...(s.layer === 'backup' ? [`  update(): ${kinds(s.updates)} · swaps committed ${s.swaps} · reads ${s.reads} · backups stored at the end ${s.stored} (latest sequence ${s.latestSequence ?? 'none'})`] : []),
     `  injected transaction failures ${s.injected} · 'error' events: ${kinds(s.errorEvents)}`,
     `  closes ${s.closes} · crashes ${s.crashes} · freezes ${s.freezes} (${(s.pausedMs / 1000).toFixed(1)} s paused) · bfcache navigations ${s.bfcache.navigations} (restored ${s.bfcache.restored}; reloaded: ${kinds(s.bfcache.reloaded)})`,
-    `  liveness at the end: ${s.liveness.led} of ${s.liveness.of} campaigns led in turn (longest wait ${(s.liveness.maxWaitMs / 1000).toFixed(1)} s)`,
+    `  liveness at the end: ${s.liveness.led} of ${s.liveness.of} campaigns led in turn (longest round ${(s.liveness.maxWaitMs / 1000).toFixed(1)} s; proofs failed and tried again ${s.liveness.retries}${s.liveness.firstFailure ? `, the first: ${s.liveness.firstFailure}` : ''})`,
     `  actions interrupted by their page's end ${s.interrupted} · driver promises settled ${s.promises.settled}/${s.promises.started}`,
     ...verdictLines(s),
   ];

@@ -78,6 +78,8 @@ export interface UpdateReport {
   /** `written` (with the sequence of the backup that covered it), `null` (not leader), or the error's name (and kind). */
   readonly outcome: string;
   readonly sequence?: number;
+  /** The error's message, when it failed. */
+  readonly detail?: string;
 }
 
 /** What a layer action (or a drain) reports. `problems` are violations seen in the page. */
