@@ -38,7 +38,6 @@ class Recorder {
   }
 }
 
-const DEBUG: string[] = [];
 export class ServiceCampaign implements Campaign {
   readonly client: ServiceClient<Recorder>;
   #host: ServiceHost | undefined;
@@ -63,8 +62,6 @@ export class ServiceCampaign implements Campaign {
     // The client makes its host in a job queued by connect() (its manager, given as is, resolves at once):
     // a job queued now runs after it.
     void Promise.resolve().then(() => this.#watch());
-    const dbg = new BroadcastChannel(`crosslock:service:v1:chaos:${SERVICE}`);
-    dbg.onmessage = (e) => { const m = e.data as { t: string; from: string; to?: string; epoch?: number }; DEBUG.push(`${Math.round(performance.now())} ${m.t} from ${m.from.slice(0, 6)}${m.to ? ` to ${m.to.slice(0, 6)}` : ''}${m.epoch !== undefined ? ` e${m.epoch % 1000}` : ''}`); if (DEBUG.length > 40) DEBUG.shift(); };
   }
 
   #watch(): void {
@@ -126,7 +123,7 @@ export class ServiceCampaign implements Campaign {
 
   async prove(): Promise<string> {
     const outcome = await this.call(`final.${this.sink.id()}`, 0);
-    return outcome === 'ok' ? outcome : `${outcome}; this client ${this.client.clientId.slice(0, 6)} follows ${JSON.stringify(this.client.host)}, its own host serves ${JSON.stringify(this.#host?.context?.epoch ?? null)}; now ${Math.round(performance.now())}; seen: ${DEBUG.join(' | ')}`;
+    return outcome === 'ok' ? outcome : `${outcome}; this client follows ${JSON.stringify(this.client.host)}, its own host serves ${JSON.stringify(this.#host?.context?.epoch ?? null)}`;
   }
 
   async close(): Promise<string | undefined> {
